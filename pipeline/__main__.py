@@ -1,0 +1,7 @@
+"""Run the `briefing` command: `python -m pipeline`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,55 @@
+"""Command-line interface: parses flags and calls the library."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import PipelineError
+
+
+def command_build(args: argparse.Namespace) -> int:
+    """Build the project's briefings and print a summary line."""
+    from .build import build
+    from .config import load_config
+
+    config = load_config(args.project)
+    report = build(config, args.slugs)
+    for outcome in report.outcomes:
+        for warning in outcome.warnings:
+            print(f"warning: {outcome.slug}: {warning}", file=sys.stderr)
+        if outcome.error:
+            print(f"error: {outcome.slug}: {outcome.error}", file=sys.stderr)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The `briefing` argument parser with one sub-command per action."""
+    parser = argparse.ArgumentParser(prog="briefing", description="Turn talk sources into journal-ready briefing-note PDFs.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--project", type=Path, default=Path("."), help="project folder holding briefings.toml and inputs/ (default: current folder)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the notes' HTML and PDF into outputs/", description="Build the notes' HTML and PDF into outputs/<slug>/.")
+    build.add_argument("slugs", nargs="*", metavar="SLUG", help="briefings to build (default: all)")
+    build.set_defaults(func=command_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `briefing` command."""
+    args = make_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Compose stage: a Note and its briefing become house-style HTML through Jinja templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from . import __version__
+from .config import Config
+from .models import Briefing, Note
+
+TEMPLATE = "note.html"
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+def builtin_templates() -> Path:
+    """The templates folder shipped with the package (or the repository's, when run from a checkout)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "templates"
+    return packaged if packaged.is_dir() else here.parent / "templates"
+
+
+def template_dirs(config: Config) -> list[Path]:
+    """Folders searched for the house style's files, the project's override first."""
+    project = config.root / config.templates_dir / config.style
+    builtin = builtin_templates() / config.style
+    return [d for d in (project, builtin) if d.is_dir()]
+
+
+def render_inline(text: str) -> Markup:
+    """Markdown inline markup (emphasis, links, autolinks) as safe HTML; raw HTML is escaped."""
+    return Markup(_MARKDOWN.renderInline(text).strip())
+
+
+def make_environment(config: Config) -> Environment:
+    """A Jinja environment over the style's template folders, autoescaping HTML."""
+    dirs = template_dirs(config)
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
+        autoescape=select_autoescape(["html", "htm", "xml", "css"], default_for_string=True),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["inline"] = render_inline
+    return env
+
+
+def format_date(briefing: Briefing) -> str:
+    """The talk's date in house style: `November 15, 2023`."""
+    return f"{briefing.date:%B} {briefing.date.day}, {briefing.date.year}"
+
+
+def compose_html(briefing: Briefing, note: Note, config: Config, keywords: Sequence[str] = ()) -> str:
+    """Render the note as one self-contained HTML document in the configured house style."""
+    env = make_environment(config)
+    template = env.get_template(TEMPLATE)
+    return template.render(
+        briefing=briefing,
+        note=note,
+        config=config,
+        date=format_date(briefing),
+        created=briefing.date.isoformat(),
+        subject=briefing.subject or f"Briefing note on {briefing.title}, presented by {briefing.speaker} at {briefing.event}",
+        keywords=list(dict.fromkeys([*briefing.keywords, *keywords])),
+        draft=note.status != "final",
+        version=__version__,
+    )

@@ -1,0 +1,249 @@
+"""Project and briefing configuration: one typed object, every problem reported together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from .errors import ConfigError
+from .models import Briefing, SourceSpec
+
+PROJECT_FILE = "briefings.toml"
+BRIEFING_FILE = "briefing.toml"
+MANUSCRIPT_NAMES = ("note.md", "note.docx")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Journal-wide settings from `briefings.toml`; a briefing's `[settings]` table overrides them."""
+
+    journal: str = "The Journal of Intelligence, Conflict, and Warfare"
+    """Journal name, shown in the running header and the XMP metadata."""
+    organisation: str = "Canadian Association for Security and Intelligence Studies"
+    """Organisation whose views the disclaimer says the note does not represent."""
+    publisher: str = "Published by the Journal of Intelligence, Conflict, and Warfare and Simon Fraser University"
+    """Publisher line of the licence block."""
+    licence_name: str = "Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 International License"
+    """Name of the licence, linked in the licence sentence."""
+    licence_url: str = "https://creativecommons.org/licenses/by-nc-nd/4.0/"
+    """URL of the licence, the link target and the XMP rights statement."""
+    available_from: str = "https://jicw.org/"
+    """URL given after `Available from:` in the licence block."""
+    disclaimer: str = (
+        "This briefing note summarises the views the speaker presented and does not"
+        " necessarily represent the views of the {organisation}."
+    )
+    """Disclaimer paragraph; `{organisation}` is replaced by the organisation setting."""
+    style: str = "casis"
+    """House style: the folder under `templates/` holding note.html and note.css."""
+    page_size: str = "letter"
+    """CSS page size of the PDF (letter, A4, ...)."""
+    pdf_variant: str = "pdf/a-3b"
+    """PDF/A variant WeasyPrint writes: pdf/a-3b or pdf/a-3u."""
+    inputs_dir: str = "inputs"
+    """Folder of briefing folders, relative to the project."""
+    outputs_dir: str = "outputs"
+    """Folder of generated outputs, relative to the project."""
+    templates_dir: str = "templates"
+    """Project folder whose files override the built-in templates file by file."""
+    max_file_mb: float = 50.0
+    """Largest source file read, in megabytes."""
+    max_pages: int = 500
+    """Most pages read from one PDF source."""
+    jobs: int = 0
+    """Worker processes for a build; 0 means one per core."""
+    root: Path = field(default=Path("."), metadata={"internal": True})
+    """Project folder the relative paths above resolve against (set when loading)."""
+
+    @property
+    def disclaimer_text(self) -> str:
+        """The disclaimer with the organisation filled in."""
+        return self.disclaimer.replace("{organisation}", self.organisation)
+
+
+def _check_fields(data: dict[str, Any], source: str) -> tuple[dict[str, Any], list[str]]:
+    """Type-check `data` against Config's fields; return the good values and the problems."""
+    hints = get_type_hints(Config)
+    known = {f.name for f in fields(Config) if not f.metadata.get("internal")}
+    good: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in data.items():
+        if key not in known:
+            problems.append(f"unknown setting {key!r} in {source} (known: {', '.join(sorted(known))})")
+            continue
+        expected = hints[key]
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or isinstance(value, bool):
+            problems.append(f"setting {key!r} in {source}: expected {expected.__name__}, found {value!r}")
+            continue
+        good[key] = value
+    if good.get("pdf_variant", "pdf/a-3b") not in ("pdf/a-3b", "pdf/a-3u"):
+        problems.append(f"setting 'pdf_variant' in {source}: expected pdf/a-3b or pdf/a-3u, found {good['pdf_variant']!r}")
+    return good, problems
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file, turning a syntax error into a ConfigError naming the file and line."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [f"not UTF-8 text: {exc.reason} at byte {exc.start}"]) from None
+    except OSError as exc:
+        raise ConfigError(path, [f"cannot be read: {exc.strerror}"]) from None
+
+
+def load_config(project: Path) -> Config:
+    """Load `briefings.toml` from the project folder (defaults when absent)."""
+    project = Path(project).resolve()
+    path = project / PROJECT_FILE
+    data = read_toml(path) if path.exists() else {}
+    good, problems = _check_fields(data, PROJECT_FILE)
+    if problems:
+        raise ConfigError(path, problems)
+    return replace(Config(**good), root=project)
+
+
+def briefing_config(config: Config, settings: dict[str, Any], path: Path) -> Config:
+    """Apply a briefing's `[settings]` overrides to the project config."""
+    good, problems = _check_fields(settings, f"[settings] of {BRIEFING_FILE}")
+    if problems:
+        raise ConfigError(path, problems)
+    return replace(config, **good)
+
+
+def _text_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+_BRIEFING_FIELDS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
+    # name: (type, required, description for the error message)
+    "title": (str, True, "the talk's title (text)"),
+    "speaker": (str, True, "the speaker with honorific (text)"),
+    "event": (str, True, "the event the talk was given at (text)"),
+    "date": (dt.date, True, "the date of the talk (a TOML date, e.g. 2026-11-14)"),
+    "author": (str, True, "the name on the © line (text)"),
+    "volume": (int, True, "the journal volume (integer)"),
+    "issue": (int, True, "the journal issue (integer)"),
+    "year": (int, False, "the year on the © line (integer)"),
+    "status": (str, False, "draft or final"),
+    "subject": (str, False, "a one-sentence description (text)"),
+    "manuscript": (str, False, "the manuscript file name (text)"),
+}
+
+
+def load_briefing(folder: Path, config: Config) -> tuple[Briefing, Config]:
+    """Read `folder/briefing.toml` into a Briefing and the config it builds with; all problems at once."""
+    folder = Path(folder).resolve()
+    path = folder / BRIEFING_FILE
+    if not path.exists():
+        raise ConfigError(path, ["missing: every briefing folder needs a briefing.toml"])
+    data = read_toml(path)
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    for name, (kind, required, description) in _BRIEFING_FIELDS.items():
+        if name not in data:
+            if required:
+                problems.append(f"missing field {name!r}: expected {description}")
+            continue
+        value = data[name]
+        if isinstance(value, dt.datetime) and kind is dt.date:
+            value = value.date()
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)) or (
+            kind is dt.date and isinstance(value, dt.datetime)
+        ):
+            problems.append(f"field {name!r}: expected {description}, found {value!r}")
+        elif kind is str and not value.strip():
+            problems.append(f"field {name!r}: expected {description}, found an empty string")
+        else:
+            values[name] = value
+    if values.get("status", "final") not in ("draft", "final"):
+        problems.append(f"field 'status': expected draft or final, found {values['status']!r}")
+    for name in ("further_reading", "keywords"):
+        if name in data and not _text_list(data[name]):
+            problems.append(f"field {name!r}: expected a list of text, found {data[name]!r}")
+    sources = _read_source_specs(data.get("sources", []), folder, problems)
+    manuscript = _find_manuscript(folder, values.get("manuscript"), problems)
+    known = set(_BRIEFING_FIELDS) | {"further_reading", "keywords", "sources", "settings"}
+    problems += [f"unknown field {k!r} (known: {', '.join(sorted(known))})" for k in data if k not in known]
+    settings = data.get("settings", {})
+    if not isinstance(settings, dict):
+        problems.append(f"field 'settings': expected a table of settings, found {settings!r}")
+        settings = {}
+    try:
+        config = briefing_config(config, settings, path)
+    except ConfigError as exc:
+        problems += exc.problems
+    if problems:
+        raise ConfigError(path, problems)
+    briefing = Briefing(
+        slug=folder.name,
+        folder=folder,
+        title=values["title"].strip(),
+        speaker=values["speaker"].strip(),
+        event=values["event"].strip(),
+        date=values["date"],
+        author=values["author"].strip(),
+        volume=values["volume"],
+        issue=values["issue"],
+        year=values.get("year", values["date"].year),
+        further_reading=tuple(data.get("further_reading", ())),
+        status=values.get("status", "final"),
+        manuscript=manuscript,
+        sources=sources,
+        keywords=tuple(data.get("keywords", ())),
+        subject=values.get("subject", ""),
+    )
+    return briefing, config
+
+
+def _read_source_specs(raw: Any, folder: Path, problems: list[str]) -> tuple[SourceSpec, ...]:
+    """Sources named in `[[sources]]`, resolved against the briefing folder."""
+    if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
+        problems.append(f"field 'sources': expected [[sources]] tables with a 'path', found {raw!r}")
+        return ()
+    specs = []
+    for n, entry in enumerate(raw, 1):
+        rel = entry.get("path")
+        password = entry.get("password")
+        if not isinstance(rel, str) or not rel:
+            problems.append(f"sources #{n}: expected 'path' (text), found {rel!r}")
+            continue
+        if password is not None and not isinstance(password, str):
+            problems.append(f"sources #{n}: expected 'password' (text), found {password!r}")
+            continue
+        path = (folder / rel).resolve()
+        if not path.is_relative_to(folder):
+            problems.append(f"sources #{n}: {rel!r} is outside the briefing folder")
+        elif not path.is_file():
+            problems.append(f"sources #{n}: {rel!r} does not exist")
+        else:
+            specs.append(SourceSpec(path=path, password=password))
+    return tuple(specs)
+
+
+def _find_manuscript(folder: Path, named: str | None, problems: list[str]) -> Path | None:
+    """The manuscript named in briefing.toml, else note.md or note.docx when present."""
+    if named is not None:
+        path = (folder / named).resolve()
+        if not path.is_relative_to(folder) or not path.is_file():
+            problems.append(f"field 'manuscript': {named!r} is not a file in the briefing folder")
+            return None
+        return path
+    for name in MANUSCRIPT_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def find_briefings(config: Config) -> list[Path]:
+    """Every briefing folder under the inputs folder, sorted by slug."""
+    inputs = config.root / config.inputs_dir
+    if not inputs.is_dir():
+        return []
+    return sorted(p for p in inputs.iterdir() if p.is_dir() and not p.name.startswith("."))

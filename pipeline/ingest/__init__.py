@@ -1,0 +1,66 @@
+"""Ingest stage: a registry of source readers by file suffix, each yielding a Source with provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import SourceError
+from ..models import Briefing, Source, SourceSpec
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Limits and credentials a reader honours."""
+
+    password: str | None = None
+    max_bytes: int = 50 * 1024 * 1024
+    max_pages: int = 500
+
+
+Reader = Callable[[Path, ReadOptions], Source]
+READERS: dict[str, Reader] = {}
+
+
+def reader(*suffixes: str) -> Callable[[Reader], Reader]:
+    """Register a reader function for the given file suffixes."""
+
+    def register(func: Reader) -> Reader:
+        for suffix in suffixes:
+            READERS[suffix] = func
+        return func
+
+    return register
+
+
+def read_source(path: Path, options: ReadOptions = ReadOptions()) -> Source:
+    """Parse one file with the reader its suffix selects; unreadable files raise SourceError."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in READERS:
+        raise SourceError(path, f"unsupported file type {suffix or '(none)'!r}; expected one of {', '.join(sorted(READERS))}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SourceError(path, f"cannot be read: {exc.strerror}") from None
+    if size > options.max_bytes:
+        raise SourceError(path, f"file is {size / 1e6:.1f} MB; the limit is {options.max_bytes / 1e6:.1f} MB (setting max_file_mb)")
+    return READERS[suffix](path, options)
+
+
+def list_sources(briefing: Briefing) -> tuple[SourceSpec, ...]:
+    """The briefing's non-manuscript sources: those named in briefing.toml, else every readable file in its folder."""
+    if briefing.sources:
+        return tuple(s for s in briefing.sources if s.path != briefing.manuscript)
+    found = [
+        SourceSpec(path=p)
+        for p in sorted(briefing.folder.iterdir())
+        if p.is_file() and p.suffix.lower() in READERS and p != briefing.manuscript
+        and not p.name.startswith(".") and not p.name.startswith("note.")
+    ]
+    return tuple(found)
+
+
+# Readers register themselves on import.
+from . import markdown  # noqa: E402,F401

@@ -1,0 +1,77 @@
+"""Markdown manuscript reader: front matter, sections by heading, questions and bullets marked."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+
+from ..errors import SourceError
+from ..models import Segment, Source
+from . import ReadOptions, reader
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_EMPHASIS_ONLY = re.compile(r"\A(\*\*|__|\*|_)(?!\s)(.+?)(?<!\s)\1\Z", re.S)
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
+    """Split YAML front matter off a manuscript; returns (metadata, body, lines consumed)."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text, 0
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise SourceError(path, f"front matter is not valid YAML: {exc}") from None
+    if not isinstance(meta, dict):
+        raise SourceError(path, f"front matter: expected 'key: value' lines, found {type(meta).__name__}")
+    return meta, text[match.end():], match.group(0).count("\n")
+
+
+def question_text(paragraph: str) -> str | None:
+    """The question inside a paragraph set off wholly in bold or italic, else None."""
+    match = _EMPHASIS_ONLY.match(paragraph.strip())
+    return match.group(2).strip() if match else None
+
+
+def parse_markdown(text: str, file: str) -> list[Segment]:
+    """Segments of a Markdown body: headings, paragraphs, bullets, each with its section path."""
+    tokens = MarkdownIt("commonmark").parse(text)
+    section: list[str] = []
+    segments: list[Segment] = []
+    in_list = 0
+    for i, token in enumerate(tokens):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            in_list += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            in_list -= 1
+        elif token.type == "heading_open":
+            level = int(token.tag[1])
+            title = tokens[i + 1].content.strip()
+            section = section[: level - 1] + [""] * max(0, level - 1 - len(section))
+            section = section[: level - 1] + [title]
+            segments.append(Segment(title, file, section=tuple(section), role="heading"))
+        elif token.type == "inline" and tokens[i - 1].type == "paragraph_open":
+            content = token.content.strip()
+            role = "bullet" if in_list else "text"
+            if not in_list and question_text(content) is not None:
+                role = "question"
+            segments.append(Segment(content, file, section=tuple(section), role=role))
+    return segments
+
+
+@reader(".md", ".markdown")
+def read_markdown(path: Path, options: ReadOptions) -> Source:
+    """Read an editor's Markdown manuscript."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(path, f"expected UTF-8 text, found an undecodable byte at offset {exc.start}") from None
+    except OSError as exc:
+        raise SourceError(path, f"cannot be read: {exc.strerror}") from None
+    meta, body, _ = split_front_matter(text, path)
+    segments = parse_markdown(body, path.name)
+    warnings = () if segments else (f"{path.name}: no text found",)
+    return Source(path=str(path), kind="manuscript", segments=tuple(segments), warnings=warnings, metadata=meta)
