@@ -26,6 +26,18 @@ def command_build(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def command_config(args: argparse.Namespace) -> int:
+    """List every setting with its value for the project and what it means."""
+    from dataclasses import asdict
+
+    from .config import describe_settings, load_config
+
+    values = asdict(load_config(args.project))
+    for name, default, doc in describe_settings():
+        print(f"{name} = {values[name]!r}\n    {doc}" + ("" if values[name] == default else f" (default {default!r})"))
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The `briefing` argument parser with one sub-command per action."""
     parser = argparse.ArgumentParser(prog="briefing", description="Turn talk sources into journal-ready briefing-note PDFs.")
@@ -36,6 +48,9 @@ def make_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the notes' HTML and PDF into outputs/", description="Build the notes' HTML and PDF into outputs/<slug>/.")
     build.add_argument("slugs", nargs="*", metavar="SLUG", help="briefings to build (default: all)")
     build.set_defaults(func=command_build)
+
+    config = commands.add_parser("config", help="list every setting, its value and what it means", description="List every project setting with its current value and a one-line description.")
+    config.set_defaults(func=command_config)
     return parser
 
 

@@ -64,7 +64,28 @@ class Config:
         return self.disclaimer.replace("{organisation}", self.organisation)
 
 
-def _check_fields(data: dict[str, Any], source: str) -> tuple[dict[str, Any], list[str]]:
+def describe_settings() -> list[tuple[str, Any, str]]:
+    """Every user setting as (name, default, one-line description), read from Config's field docstrings."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(Config))
+    body = tree.body[0].body
+    docs = {
+        node.target.id: body[i + 1].value.value
+        for i, node in enumerate(body[:-1])
+        if isinstance(node, ast.AnnAssign) and isinstance(body[i + 1], ast.Expr)
+        and isinstance(body[i + 1].value, ast.Constant)
+    }
+    defaults = Config()
+    return [
+        (f.name, getattr(defaults, f.name), docs.get(f.name, ""))
+        for f in fields(Config)
+        if not f.metadata.get("internal")
+    ]
+
+
+def _check_fields(data: dict[str, Any], where: str = "") -> tuple[dict[str, Any], list[str]]:
     """Type-check `data` against Config's fields; return the good values and the problems."""
     hints = get_type_hints(Config)
     known = {f.name for f in fields(Config) if not f.metadata.get("internal")}
@@ -72,17 +93,17 @@ def _check_fields(data: dict[str, Any], source: str) -> tuple[dict[str, Any], li
     problems: list[str] = []
     for key, value in data.items():
         if key not in known:
-            problems.append(f"unknown setting {key!r} in {source} (known: {', '.join(sorted(known))})")
+            problems.append(f"{where}unknown setting {key!r} (known: {', '.join(sorted(known))})")
             continue
         expected = hints[key]
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or isinstance(value, bool):
-            problems.append(f"setting {key!r} in {source}: expected {expected.__name__}, found {value!r}")
+            problems.append(f"{where}setting {key!r}: expected {expected.__name__}, found {value!r}")
             continue
         good[key] = value
     if good.get("pdf_variant", "pdf/a-3b") not in ("pdf/a-3b", "pdf/a-3u"):
-        problems.append(f"setting 'pdf_variant' in {source}: expected pdf/a-3b or pdf/a-3u, found {good['pdf_variant']!r}")
+        problems.append(f"{where}setting 'pdf_variant': expected pdf/a-3b or pdf/a-3u, found {good['pdf_variant']!r}")
     return good, problems
 
 
@@ -103,7 +124,7 @@ def load_config(project: Path) -> Config:
     project = Path(project).resolve()
     path = project / PROJECT_FILE
     data = read_toml(path) if path.exists() else {}
-    good, problems = _check_fields(data, PROJECT_FILE)
+    good, problems = _check_fields(data)
     if problems:
         raise ConfigError(path, problems)
     return replace(Config(**good), root=project)
@@ -111,7 +132,7 @@ def load_config(project: Path) -> Config:
 
 def briefing_config(config: Config, settings: dict[str, Any], path: Path) -> Config:
     """Apply a briefing's `[settings]` overrides to the project config."""
-    good, problems = _check_fields(settings, f"[settings] of {BRIEFING_FILE}")
+    good, problems = _check_fields(settings, "[settings]: ")
     if problems:
         raise ConfigError(path, problems)
     return replace(config, **good)

@@ -1,0 +1,43 @@
+"""Tests for pipeline.cli: sub-commands, help, exit statuses and error lines."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.cli import main, make_parser
+
+
+def test_every_subcommand_has_help(capsys):
+    parser = make_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    assert "build" in commands
+    for name in commands:
+        with pytest.raises(SystemExit) as info:
+            main([name, "--help"])
+        assert info.value.code == 0
+        assert "usage: briefing " + name in capsys.readouterr().out
+
+
+def test_broken_briefing_reported_others_built(make_project, capsys):
+    project = make_project("broken")
+    status = main(["--project", str(project), "build"])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert (project / "outputs" / "good" / "good.pdf").is_file()
+    assert "badtoml/briefing.toml: not valid TOML" in captured.err
+    assert "notitle/briefing.toml: missing field 'title'" in captured.err
+    assert "Built 1 note (0 unchanged, 2 failed)" in captured.out
+
+
+def test_python_dash_m_runs(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "build" in result.stdout
+
+
+def test_config_command_lists_settings(capsys):
+    assert main(["config"]) == 0
+    out = capsys.readouterr().out
+    assert "licence_url" in out and "creativecommons.org" in out

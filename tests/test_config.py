@@ -1,0 +1,76 @@
+"""Tests for pipeline.config: defaults, overrides and every problem reported at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipeline.config import Config, describe_settings, find_briefings, load_briefing, load_config
+from pipeline.errors import ConfigError
+
+
+def test_defaults_when_project_file_absent(tmp_path):
+    config = load_config(tmp_path)
+    assert config.journal == Config().journal
+    assert config.root == tmp_path.resolve()
+
+
+def test_every_setting_is_documented():
+    described = describe_settings()
+    assert {name for name, _, _ in described} == set(Config.__dataclass_fields__) - {"root"}
+    for name, _, doc in described:
+        assert doc and "\n" not in doc, f"setting {name} needs a one-line docstring"
+
+
+def test_project_settings_and_briefing_override(make_project):
+    project = make_project("basic")
+    config = load_config(project)
+    assert config.journal == "The Test Journal of Security"
+    alpha, alpha_config = load_briefing(project / "inputs" / "alpha", config)
+    beta, beta_config = load_briefing(project / "inputs" / "beta", config)
+    assert alpha.date == dt.date(2026, 3, 2) and alpha.year == 2027 and alpha.manuscript.name == "note.md"
+    assert beta.year == 2026
+    assert alpha_config.journal == "The Test Journal of Security"
+    assert beta_config.journal == "The Overridden Journal"
+    assert [p.name for p in find_briefings(config)] == ["alpha", "beta"]
+
+
+def test_all_problems_reported_together(tmp_path):
+    (tmp_path / "briefings.toml").write_text('jurnal = "x"\nmax_pages = "many"\npdf_variant = "pdf/a-1b"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    message = str(info.value)
+    assert "unknown setting 'jurnal'" in message
+    assert "'max_pages'" in message and "expected int" in message
+    assert "pdf/a-1b" in message
+    assert message.count("briefings.toml") == 3
+
+
+def test_briefing_missing_and_mistyped_fields_named(make_project):
+    project = make_project("broken")
+    with pytest.raises(ConfigError) as info:
+        load_briefing(project / "inputs" / "notitle", load_config(project))
+    message = str(info.value)
+    assert "notitle/briefing.toml: missing field 'title'" in message
+    assert "field 'volume': expected the journal volume (integer), found 'four'" in message
+
+
+def test_bad_toml_names_file_and_line(make_project):
+    project = make_project("broken")
+    with pytest.raises(ConfigError) as info:
+        load_briefing(project / "inputs" / "badtoml", load_config(project))
+    assert "badtoml/briefing.toml: not valid TOML" in str(info.value)
+    assert "line 1" in str(info.value)
+
+
+def test_source_outside_briefing_folder_refused(tmp_path):
+    folder = tmp_path / "inputs" / "x"
+    folder.mkdir(parents=True)
+    (tmp_path / "secret.txt").write_text("x")
+    (folder / "briefing.toml").write_text(
+        'title="t"\nspeaker="s"\nevent="e"\ndate=2026-01-01\nauthor="a"\nvolume=1\nissue=1\n'
+        '[[sources]]\npath="../../secret.txt"\n'
+    )
+    with pytest.raises(ConfigError, match="outside the briefing folder"):
+        load_briefing(folder, load_config(tmp_path))

@@ -1,0 +1,80 @@
+"""Tests for pipeline.render: PDF/A identification, embedded package fonts, metadata, restricted fetching."""
+
+from __future__ import annotations
+
+import io
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from pipeline.render import RestrictedFetcher, font_dirs, render_pdf
+
+HTML = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>T</title>
+<meta name="author" content="A. Writer"><meta name="keywords" content="k1, k2">
+<meta name="dcterms.created" content="2026-03-02">
+<style>@font-face {{ font-family: "Source Serif Pro"; src: url("font:SourceSerifPro-Regular.ttf"); }}
+html {{ font-family: "Source Serif Pro"; }}</style></head><body><p>Hello {extra}</p></body></html>"""
+
+
+def fonts_of(pdf: bytes) -> list[tuple[str, bool]]:
+    """(base font name, embedded?) for every font on every page."""
+    found = []
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            for _, font in page.resources.get("/Font", {}).items():
+                descendants = font.get("/DescendantFonts")
+                desc = (descendants[0] if descendants else font).get("/FontDescriptor")
+                embedded = desc is not None and any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                found.append((str(font.BaseFont), embedded))
+    return found
+
+
+def test_pdfa3_with_embedded_package_fonts_and_metadata(tmp_path):
+    rendered = render_pdf(HTML.format(extra=""), base_dir=tmp_path, allowed_dirs=[])
+    fonts = fonts_of(rendered.pdf)
+    assert fonts and all(embedded for _, embedded in fonts)
+    assert all("Source-Serif" in name for name, _ in fonts)
+    with pikepdf.open(io.BytesIO(rendered.pdf)) as doc:
+        meta = doc.open_metadata()
+        assert meta.pdfa_status in ("3B", "3U")
+        assert "/OutputIntents" in doc.Root
+    info = PdfReader(io.BytesIO(rendered.pdf)).metadata
+    assert info.title == "T" and info.author == "A. Writer"
+    assert info["/CreationDate"].startswith("D:20260302")
+
+
+def test_font_packages_are_installed():
+    assert all((d / "SourceSerifPro-Regular.ttf").is_file() or (d / "SourceSansPro-Regular.ttf").is_file() for d in font_dirs())
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://example.org/x.png", "https://example.org/x.css", "ftp://example.org/f"],
+)
+def test_network_urls_refused(tmp_path, url):
+    fetcher = RestrictedFetcher([tmp_path])
+    with pytest.raises(ValueError, match="refused"):
+        fetcher.fetch(url)
+    assert url in fetcher.refused[0]
+
+
+def test_files_outside_allowed_folders_refused_inside_served(tmp_path):
+    inside = tmp_path / "b" / "img.txt"
+    inside.parent.mkdir()
+    inside.write_text("ok")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("no")
+    fetcher = RestrictedFetcher([tmp_path / "b"])
+    assert fetcher.fetch(inside.as_uri()).read() == b"ok"
+    with pytest.raises(ValueError, match="outside the briefing folder"):
+        fetcher.fetch(outside.as_uri())
+    with pytest.raises(ValueError):
+        fetcher.fetch((tmp_path / "b" / ".." / "secret.txt").as_uri())
+
+
+def test_render_warns_about_refused_resources(tmp_path):
+    html = HTML.format(extra='<img src="https://example.org/logo.png"><img src="/etc/passwd">')
+    rendered = render_pdf(html, base_dir=tmp_path, allowed_dirs=[])
+    assert any("https://example.org/logo.png" in w for w in rendered.warnings)
+    assert any("/etc/passwd" in w for w in rendered.warnings)
