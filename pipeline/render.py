@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import HTML
+from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .archive.xmp import PdfMetadata, extra_descriptions, splice_descriptions
 
 # Fonts come from pip-installed packages so that the PDF never depends on the host's fonts.
 FONT_PACKAGES = ("font_source_serif_pro", "font_source_sans_pro")
@@ -71,6 +76,16 @@ class Attachment:
     name: str
     description: str
     relationship: str = "Source"
+    media_type: str = ""
+    """MIME type; guessed from the name's suffix by a fixed table when empty (never from the host's)."""
+
+
+# A fixed table, so that the embedded MIME type does not depend on the host's mime.types.
+MEDIA_TYPES = {
+    ".md": "text/markdown", ".txt": "text/plain", ".vtt": "text/vtt", ".srt": "application/x-subrip",
+    ".json": "application/json", ".csv": "text/csv", ".pdf": "application/pdf", ".toml": "application/toml",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
 @dataclass
@@ -88,23 +103,98 @@ def render_pdf(
     allowed_dirs: Sequence[Path],
     pdf_variant: str = "pdf/a-3b",
     attachments: Sequence[Attachment] = (),
+    metadata: PdfMetadata | None = None,
 ) -> Rendered:
-    """Render HTML to PDF/A bytes; relative URLs resolve against base_dir."""
+    """Render HTML to PDF/A bytes; relative URLs resolve against base_dir.
+
+    The bytes depend only on the HTML, the files it reads, the attachments and metadata:
+    every date comes from `metadata.date`, else the HTML's `dcterms.created`, else
+    SOURCE_DATE_EPOCH; the file identifier is a hash of the content.
+    """
     fetcher = RestrictedFetcher([base_dir, *allowed_dirs])
-    document = HTML(string=html, base_url=str(Path(base_dir).resolve()) + "/", url_fetcher=fetcher)
-    pdf = document.write_pdf(pdf_variant=pdf_variant, **_attachment_options(attachments))
-    return Rendered(pdf=pdf, warnings=list(fetcher.refused))
+    options = {"pdf_variant": pdf_variant}
+    document = HTML(string=html, base_url=str(Path(base_dir).resolve()) + "/", url_fetcher=fetcher).render(**options)
+    if metadata is not None:
+        document.metadata = _archival_metadata(document.metadata, metadata)
+    date, warnings = document_date(document.metadata.created, os.environ.get("SOURCE_DATE_EPOCH"))
+    pdf = document.write_pdf(**options, **_attachment_options(attachments, date))
+    return Rendered(pdf=pdf, warnings=list(fetcher.refused) + warnings)
 
 
-def _attachment_options(attachments: Sequence[Attachment]) -> dict:
-    """WeasyPrint's attachment options for the given attachments (none when empty)."""
+def document_date(created: str | None, source_date_epoch: str | None) -> tuple[dt.datetime, list[str]]:
+    """The date stamped on attachments: the document's W3C date, else SOURCE_DATE_EPOCH, else now (with a warning)."""
+    if created:
+        try:
+            day = dt.date.fromisoformat(created[:10])
+            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc), []
+        except ValueError:
+            pass
+    if source_date_epoch and source_date_epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(source_date_epoch), dt.timezone.utc), []
+    warning = "no dcterms.created date in the HTML and no SOURCE_DATE_EPOCH: attachment dates come from the clock, so the PDF is not reproducible"
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0), [warning]
+
+
+class _ArchivalMetadata(DocumentMetadata):
+    """WeasyPrint's document metadata with extra rdf:Description elements in its XMP packet."""
+
+    extra: bytes = b""
+
+    def generate_rdf_metadata(self, *args, **kwargs):
+        """WeasyPrint's RDF with the extra descriptions spliced in before </rdf:RDF>."""
+        return splice_descriptions(super().generate_rdf_metadata(*args, **kwargs), self.extra)
+
+    def include_in_pdf(self, pdf, *args, **kwargs):
+        """Add the metadata stream; first drop the duplicates WeasyPrint 70 puts in the catalog's /AF.
+
+        Its PDF/A step lists every attachment twice (once from the EmbeddedFiles names, once
+        from the Filespec objects); this hook runs right after that step.
+        """
+        if "AF" in pdf.catalog:
+            pdf.catalog["AF"][:] = list(dict.fromkeys(pdf.catalog["AF"]))
+        return super().include_in_pdf(pdf, *args, **kwargs)
+
+
+def _archival_metadata(base: DocumentMetadata, meta: PdfMetadata) -> DocumentMetadata:
+    """Copy WeasyPrint's metadata, override it from `meta` and add rights, subjects and PRISM to the XMP."""
+    new = _ArchivalMetadata.__new__(_ArchivalMetadata)
+    new.__dict__.update(vars(base))
+    new.title, new.authors, new.description = meta.title, list(meta.creators), meta.description
+    new.keywords = list(meta.keywords)
+    if meta.date:
+        new.created = new.modified = meta.date
+    new.lang = meta.language or base.lang
+    new.extra = extra_descriptions(meta)
+    return new
+
+
+class _MemoryFetcher(URLFetcher):
+    """Serves one in-memory attachment with a fixed MIME type, so WeasyPrint never guesses it from the host."""
+
+    def __init__(self, attachment: Attachment):
+        super().__init__(allowed_protocols=("attachment",))
+        self.attachment = attachment
+
+    def fetch(self, url, headers=None):
+        """The attachment's bytes, whatever the URL."""
+        a = self.attachment
+        media_type = a.media_type or MEDIA_TYPES.get(Path(a.name).suffix.lower(), "application/octet-stream")
+        return URLFetcherResponse(url, a.data, {"Content-Type": media_type})
+
+
+def _attachment_options(attachments: Sequence[Attachment], date: dt.datetime) -> dict:
+    """WeasyPrint's attachment options for the given attachments (none when empty), all dated `date`."""
     if not attachments:
         return {}
     from weasyprint import Attachment as WeasyAttachment
 
+    naive = date.astimezone(dt.timezone.utc).replace(tzinfo=None)  # WeasyPrint writes the date with a Z suffix
     return {
         "attachments": [
-            WeasyAttachment(string=a.data, name=a.name, description=a.description, relationship=a.relationship)
-            for a in attachments
+            WeasyAttachment(
+                url=f"attachment:{n}", url_fetcher=_MemoryFetcher(a), name=a.name, description=a.description,
+                relationship=a.relationship, created=naive, modified=naive,
+            )
+            for n, a in enumerate(attachments)
         ]
     }

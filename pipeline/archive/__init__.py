@@ -1,0 +1,1 @@
+"""Archive stage: archival PDF contents (attachments, XMP), `briefing check`, BagIt packages and the catalog."""

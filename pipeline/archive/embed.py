@@ -1,0 +1,172 @@
+"""What an archival PDF carries: its attachments, its XMP metadata and the `meta.json` record beside it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..config import Config
+from ..models import Briefing
+from .xmp import PdfMetadata
+
+META_FILE = "meta.json"
+ENTITIES_FILE = "entities.json"
+ENTITIES_CSV = "entities.csv"
+META_FORMAT = 1
+# Transcripts are embedded (they are the talk's record); slides are not: they are the
+# speaker's work, often large, and the note does not reproduce them.
+TRANSCRIPT_SUFFIXES = (".vtt", ".srt", ".txt")
+
+
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A file the PDF/A-3 carries: its attachment name, where it comes from and its relationship."""
+
+    name: str
+    path: Path
+    relationship: str
+    """`Source` (the note was made from it) or `Data` (data the note's content rests on)."""
+    description: str
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def output_dir(config: Config, slug: str) -> Path:
+    """The folder a briefing's outputs are written to: `outputs/<slug>/`."""
+    return config.root / config.outputs_dir / slug
+
+
+def licence_sentence(config: Config) -> str:
+    """The licence statement as the note prints it (and as XMP dc:rights records it)."""
+    return f"This work is licensed under a {config.licence_name}."
+
+
+def copyright_line(briefing: Briefing) -> str:
+    """The © line as the house style prints it: `© (AUTHOR NAME, YEAR)`."""
+    return f"© ({briefing.author.upper()}, {briefing.year})"
+
+
+def embedded_files(briefing: Briefing, out_dir: Path) -> list[EmbeddedFile]:
+    """The files to embed, in a fixed order: briefing.toml, manuscript, transcripts, then entities.json."""
+    folder = briefing.folder
+    files = [EmbeddedFile("briefing.toml", folder / "briefing.toml", "Source", "Briefing metadata (briefing.toml)")]
+    if briefing.manuscript is not None:
+        name = briefing.manuscript.relative_to(folder).as_posix()
+        files.append(EmbeddedFile(name, briefing.manuscript, "Source", "Editor's manuscript of the note"))
+    from ..ingest import list_sources  # readers register on import; keep it off the module's import path
+
+    for spec in list_sources(briefing):
+        if spec.path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+            name = spec.path.relative_to(folder).as_posix()
+            files.append(EmbeddedFile(name, spec.path, "Source", f"Transcript of the talk ({name})"))
+    entities = out_dir / ENTITIES_FILE
+    if entities.is_file():
+        files.append(EmbeddedFile(ENTITIES_FILE, entities, "Data", "Entities (countries, actors, chemicals) found in the sources, with every mention"))
+    return [f for f in files if f.path.is_file()]
+
+
+def pdf_metadata(briefing: Briefing, config: Config) -> PdfMetadata:
+    """The PDF's document metadata from the briefing and the journal's configuration."""
+    subject = briefing.subject or f"Briefing note on {briefing.title}, presented by {briefing.speaker} at {briefing.event}"
+    return PdfMetadata(
+        title=briefing.title,
+        creators=(briefing.author,),
+        description=subject,
+        keywords=tuple(dict.fromkeys(briefing.keywords)),
+        rights=f"{licence_sentence(config)} {copyright_line(briefing)}",
+        licence_url=config.licence_url,
+        journal=config.journal,
+        volume=briefing.volume,
+        issue=briefing.issue,
+        year=briefing.year,
+        publisher=config.publisher,
+        date=briefing.date.isoformat(),
+    )
+
+
+def render_options(briefing: Briefing, config: Config, out_dir: Path | None = None) -> dict[str, Any]:
+    """Keyword arguments for `render_pdf`: the attachments (read now) and the metadata.
+
+    Call after the extract stage has written `entities.json`, so that it is embedded too.
+    """
+    from ..render import Attachment  # WeasyPrint is heavy: only when rendering
+
+    out_dir = out_dir or output_dir(config, briefing.slug)
+    attachments = [
+        Attachment(data=f.path.read_bytes(), name=f.name, description=f.description, relationship=f.relationship)
+        for f in embedded_files(briefing, out_dir)
+    ]
+    return {"attachments": attachments, "metadata": pdf_metadata(briefing, config)}
+
+
+def meta_record(briefing: Briefing, config: Config, status: str, out_dir: Path | None = None) -> dict[str, Any]:
+    """The `meta.json` record of a built briefing: metadata, status, outputs and checksums (no clock time)."""
+    out_dir = out_dir or output_dir(config, briefing.slug)
+    slug = briefing.slug
+    outputs = {}
+    for name in (f"{slug}.pdf", f"{slug}.html", ENTITIES_FILE, ENTITIES_CSV):
+        if (out_dir / name).is_file():
+            outputs[name] = sha256_file(out_dir / name)
+    root = config.root.resolve()
+    return {
+        "format": META_FORMAT,
+        "slug": slug,
+        "status": status,
+        "title": briefing.title,
+        "speaker": briefing.speaker,
+        "event": briefing.event,
+        "date": briefing.date.isoformat(),
+        "author": briefing.author,
+        "year": briefing.year,
+        "volume": briefing.volume,
+        "issue": briefing.issue,
+        "keywords": list(briefing.keywords),
+        "subject": briefing.subject,
+        "journal": config.journal,
+        "publisher": config.publisher,
+        "licence_name": config.licence_name,
+        "licence_url": config.licence_url,
+        "pipeline_version": __version__,
+        "outputs": outputs,
+        "attachments": [
+            {
+                "name": f.name,
+                "source": _relative(f.path, root),
+                "relationship": f.relationship,
+                "sha256": sha256_file(f.path),
+            }
+            for f in embedded_files(briefing, out_dir)
+        ],
+    }
+
+
+def meta_json(record: dict[str, Any]) -> str:
+    """A meta.json record as stable, sorted, indented JSON text."""
+    return json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def read_meta(out_dir: Path) -> dict[str, Any] | None:
+    """The meta.json of a briefing's output folder, or None when absent or unreadable."""
+    path = out_dir / META_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _relative(path: Path, root: Path) -> str:
+    """A path relative to the project when it is inside it (meta.json must not hold absolute paths)."""
+    path = path.resolve()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
