@@ -17,6 +17,8 @@ class ReadOptions:
     password: str | None = None
     max_bytes: int = 50 * 1024 * 1024
     max_pages: int = 500
+    max_stream_bytes: int = 32 * 1024 * 1024
+    """Largest size one compressed object (PDF stream, .docx part) may decompress to."""
 
 
 Reader = Callable[[Path, ReadOptions], Source]
@@ -46,7 +48,17 @@ def read_source(path: Path, options: ReadOptions = ReadOptions()) -> Source:
         raise SourceError(path, f"cannot be read: {exc.strerror}") from None
     if size > options.max_bytes:
         raise SourceError(path, f"file is {size / 1e6:.1f} MB; the limit is {options.max_bytes / 1e6:.1f} MB (setting max_file_mb)")
-    return READERS[suffix](path, options)
+    try:
+        return READERS[suffix](path, options)
+    except SourceError:
+        raise
+    except Exception as exc:  # a reader bug or an unforeseen library failure must not become a traceback
+        raise SourceError(path, f"could not be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from exc
+
+
+def name_warnings(path: Path, warnings) -> tuple[str, ...]:
+    """Warnings prefixed with the file's name, as the build prints them beside other files' warnings."""
+    return tuple(f"{Path(path).name}: {w}" for w in warnings)
 
 
 def list_sources(briefing: Briefing) -> tuple[SourceSpec, ...]:
@@ -63,4 +75,4 @@ def list_sources(briefing: Briefing) -> tuple[SourceSpec, ...]:
 
 
 # Readers register themselves on import.
-from . import markdown  # noqa: E402,F401
+from . import docx, markdown, pdf, srt, txt, vtt  # noqa: E402,F401

@@ -1,0 +1,78 @@
+"""Reading text files of unknown encoding: BOMs, UTF-8, UTF-16/32, Windows-1252 fallback, line ends."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SourceError
+
+# Longest BOMs first: the UTF-32-LE BOM begins with the UTF-16-LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+@dataclass(frozen=True)
+class TextFile:
+    """A decoded text file: its lines (without line ends), the encoding used and any warnings."""
+
+    lines: tuple[str, ...]
+    encoding: str
+    warnings: tuple[str, ...] = ()
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; unreadable or empty files raise SourceError."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SourceError(path, f"cannot be read: {exc.strerror or exc}") from None
+    if not data:
+        raise SourceError(path, "the file is empty (0 bytes)")
+    return data
+
+
+def decode_text(data: bytes, path: Path) -> TextFile:
+    """Decode bytes as text: a BOM decides; else UTF-8, else Windows-1252 (with a warning)."""
+    warnings: list[str] = []
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise SourceError(path, f"starts with a {encoding.upper()} byte-order mark but byte {exc.start + len(bom)} is not valid {encoding.upper()}") from None
+            break
+    else:
+        nul = data.find(b"\0")
+        if nul >= 0:
+            # NUL bytes never occur in 8-bit text; most likely UTF-16 without a BOM, or a binary file.
+            raise SourceError(path, f"expected text, found a NUL byte at offset {nul} (binary data, or UTF-16 without a byte-order mark)")
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError as exc:
+            try:
+                text, encoding = data.decode("cp1252"), "windows-1252"
+            except UnicodeDecodeError as exc2:
+                raise SourceError(
+                    path,
+                    f"expected UTF-8, UTF-16 or Windows-1252 text; byte 0x{data[exc2.start]:02x} at offset {exc2.start} is valid in none of them",
+                ) from None
+            warnings.append(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); read as Windows-1252")
+    if "\0" in text:
+        raise SourceError(path, f"expected text, found a NUL character at character {text.index(chr(0))}")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return TextFile(lines=tuple(text.split("\n")), encoding=encoding, warnings=tuple(warnings))
+
+
+def read_text(path: Path) -> TextFile:
+    """Read and decode a text file (see decode_text); empty or unreadable files raise SourceError."""
+    text = decode_text(read_bytes(path), path)
+    if not any(line.strip() for line in text.lines):
+        raise SourceError(path, "the file holds only whitespace; expected text")
+    return text
