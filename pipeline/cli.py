@@ -38,6 +38,21 @@ def command_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_parse(args: argparse.Namespace) -> int:
+    """Parse one source file and print its kind, warnings and segments (or JSON)."""
+    import json
+
+    from .ingest import ReadOptions, read_source
+    from .ingest.show import format_source, source_to_dict
+
+    source = read_source(args.file, ReadOptions(password=args.password))
+    if args.json:
+        print(json.dumps(source_to_dict(source), ensure_ascii=False, indent=1))
+    else:
+        print(format_source(source))
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The `briefing` argument parser with one sub-command per action."""
     parser = argparse.ArgumentParser(prog="briefing", description="Turn talk sources into journal-ready briefing-note PDFs.")
@@ -51,6 +66,12 @@ def make_parser() -> argparse.ArgumentParser:
 
     config = commands.add_parser("config", help="list every setting, its value and what it means", description="List every project setting with its current value and a one-line description.")
     config.set_defaults(func=command_config)
+
+    parse = commands.add_parser("parse", help="show how one source file is read", description="Parse one source file (.pdf, .vtt, .srt, .txt, .md, .docx) and print its kind, warnings and segments with their provenance.")
+    parse.add_argument("file", type=Path, metavar="FILE", help="the file to parse")
+    parse.add_argument("--json", action="store_true", help="print the parsed source as JSON")
+    parse.add_argument("--password", default=None, metavar="PW", help="password of an encrypted PDF")
+    parse.set_defaults(func=command_parse)
     return parser
 
 
