@@ -1,0 +1,179 @@
+"""Benchmark of the extract stage: P/R/F1 per type and id accuracy vs the bare model, speed, memory.
+
+Usage: python bench/bench_extract.py [--split all|dev|heldout] [--no-speed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pipeline.extract import extract_entities, extract_text, load_nlp  # noqa: E402
+from pipeline.extract.gazetteer import slug  # noqa: E402
+from pipeline.models import Segment, Source  # noqa: E402
+
+GOLD = REPO / "tests" / "gold" / "gold.jsonl"
+TYPES = ("COUNTRY", "REGION", "ACTOR", "CHEMICAL")
+TARGETS = {"COUNTRY": 0.92, "CHEMICAL": 0.92, "ACTOR": 0.85}
+
+
+def load_gold(split: str = "all") -> list[dict]:
+    """Gold records from tests/gold/gold.jsonl, optionally one split (dev or heldout)."""
+    records = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line]
+    return [r for r in records if split == "all" or r["split"] == split]
+
+
+def ours(record: dict, nlp) -> set[tuple]:
+    """(start, end, type, id) predicted by the full pipeline for one gold text."""
+    ents = extract_text(record["text"], speakers=record["speakers"], nlp=nlp)
+    return {(m.start_char, m.end_char, e.type, e.id) for e in ents for m in e.mentions}
+
+
+def bare_nlp():
+    """The bare English model with the same excluded components and no rules."""
+    import spacy
+    from pipeline.extract import EXCLUDE, _model_name
+
+    return spacy.load(_model_name(), exclude=EXCLUDE)
+
+
+def bare(record: dict, nlp) -> set[tuple]:
+    """The bare model's spans mapped to our types with the simplest id lookup."""
+    import pycountry
+
+    out = set()
+    for ent in nlp(record["text"]).ents:
+        text = ent.text
+        if ent.label_ == "GPE":
+            try:
+                out.add((ent.start_char, ent.end_char, "COUNTRY",
+                         pycountry.countries.lookup(text).alpha_3))
+            except LookupError:
+                out.add((ent.start_char, ent.end_char, "REGION", "region:" + slug(text)))
+        elif ent.label_ == "LOC":
+            out.add((ent.start_char, ent.end_char, "REGION", "region:" + slug(text)))
+        elif ent.label_ in ("ORG", "PERSON"):
+            prefix = "person:" if ent.label_ == "PERSON" else "org:"
+            out.add((ent.start_char, ent.end_char, "ACTOR", prefix + slug(text)))
+    return out
+
+
+def score(gold_records: list[dict], predict, nlp, errors: list | None = None) -> dict:
+    """Per-type precision/recall/F1 on (span, type) and id accuracy on the matched spans."""
+    tp, fp, fn = Counter(), Counter(), Counter()
+    id_ok = id_all = 0
+    for r in gold_records:
+        gold = {(m["start"], m["end"], m["type"], m["id"]) for m in r["mentions"]}
+        pred = predict(r, nlp)
+        gold_spans = {g[:3]: g[3] for g in gold}
+        pred_spans = {p[:3]: p[3] for p in pred}
+        for span, gid in gold_spans.items():
+            if span in pred_spans:
+                tp[span[2]] += 1
+                id_all += 1
+                id_ok += pred_spans[span] == gid
+                if errors is not None and pred_spans[span] != gid:
+                    errors.append((r["id"], "ID", r["text"][span[0]:span[1]], gid, pred_spans[span]))
+            else:
+                fn[span[2]] += 1
+                if errors is not None:
+                    errors.append((r["id"], "FN", r["text"][span[0]:span[1]], span[2], gid))
+        for span, pid in pred_spans.items():
+            if span not in gold_spans:
+                fp[span[2]] += 1
+                if errors is not None:
+                    errors.append((r["id"], "FP", r["text"][span[0]:span[1]], span[2], pid))
+    table = {}
+    for t in TYPES:
+        p = tp[t] / (tp[t] + fp[t]) if tp[t] + fp[t] else 0.0
+        rc = tp[t] / (tp[t] + fn[t]) if tp[t] + fn[t] else 0.0
+        f = 2 * p * rc / (p + rc) if p + rc else 0.0
+        table[t] = (p, rc, f, tp[t] + fn[t])
+    table["id_accuracy"] = id_ok / id_all if id_all else 0.0
+    return table
+
+
+def long_transcript(min_words: int) -> list[Source]:
+    """A long transcript: the bundled example transcripts and the gold texts, one line per segment."""
+    lines: list[str] = []
+    for path in sorted((REPO / "inputs").glob("*/transcript.*")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = re.sub(r"</?v[^>]*>", "", line).strip()
+            if not line or line == "WEBVTT" or "-->" in line or line.isdigit():
+                continue
+            lines.append(line)
+    lines += [r["text"] for r in load_gold()]
+    segments, words, i = [], 0, 0
+    while words < min_words:
+        text = lines[i % len(lines)]
+        segments.append(Segment(text=text, file="long.txt", speaker=None))
+        words += len(text.split())
+        i += 1
+    return [Source(path="long.txt", kind="transcript", segments=tuple(segments))]
+
+
+def speed(nlp, min_words: int, repeat: int = 3) -> tuple[int, float]:
+    """Words and best words/second of extract_entities over a long transcript."""
+    sources = long_transcript(min_words)
+    words = sum(len(s.text.split()) for s in sources[0].segments)
+    best = 0.0
+    for _ in range(repeat):
+        t = time.perf_counter()
+        extract_entities(sources, nlp=nlp)
+        best = max(best, words / (time.perf_counter() - t))
+    return words, best
+
+
+def main(argv=None) -> int:
+    """Print the quality table (ours vs bare), then throughput and peak memory."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--split", default="all", choices=["all", "dev", "heldout"])
+    ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--errors", action="store_true", help="list our pipeline's errors")
+    args = ap.parse_args(argv)
+    gold = load_gold(args.split)
+    t = time.perf_counter()
+    nlp = load_nlp()
+    load_s = time.perf_counter() - t
+    errors: list = []
+    ours_t = score(gold, ours, nlp, errors)
+    bare_t = score(gold, bare, bare_nlp())
+    n_mentions = sum(len(r["mentions"]) for r in gold)
+    print(f"gold: {len(gold)} texts, {n_mentions} mentions (split={args.split}); "
+          f"pipeline: {' > '.join(nlp.pipe_names)}")
+    print(f"{'type':<10}{'n':>5} | {'ours P':>7}{'R':>7}{'F1':>7} | {'bare P':>7}{'R':>7}{'F1':>7}"
+          f" | target")
+    for ty in TYPES:
+        p, r, f, n = ours_t[ty]
+        bp, br, bf, _ = bare_t[ty]
+        target = TARGETS.get(ty)
+        mark = "" if target is None else (f">= {target:.2f} " + ("ok" if f >= target else "MISS"))
+        print(f"{ty:<10}{n:>5} | {p:>7.3f}{r:>7.3f}{f:>7.3f} | {bp:>7.3f}{br:>7.3f}{bf:>7.3f} | {mark}")
+    ida, bida = ours_t["id_accuracy"], bare_t["id_accuracy"]
+    print(f"{'id acc':<10}{'':>5} | {ida:>21.3f} | {bida:>21.3f} | >= 0.95 "
+          + ("ok" if ida >= 0.95 else "MISS"))
+    if args.errors:
+        for e in errors:
+            print("  ", *e)
+    if not args.no_speed:
+        print(f"model load + gazetteer: {load_s:.2f} s")
+        for size in (7_000, 50_000):
+            words, wps = speed(nlp, size)
+            print(f"throughput: {words} words in one transcript: {wps:,.0f} words/s "
+                  f"(target >= 10,000) {'ok' if wps >= 10_000 else 'MISS'}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (ru_maxrss): {peak:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

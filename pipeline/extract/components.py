@@ -1,0 +1,307 @@
+"""spaCy components: context rules for the known traps (before `ner`) and the canonicaliser (after it)."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, load_gazetteer, slug
+
+OUR_TYPES = {COUNTRY, REGION, ACTOR, CHEMICAL}
+PERSON = "PERSON"  # preset by the context rules; turned into ACTOR/person by the canonicaliser
+
+TITLES = {
+    "mr", "mr.", "ms", "ms.", "mrs", "mrs.", "dr", "dr.", "prof", "prof.", "professor", "sir",
+    "dame", "judge", "justice", "senator", "sen.", "rep.", "representative", "minister",
+    "president", "secretary", "gen.", "colonel", "col.", "captain", "capt.", "inspector",
+    "sergeant", "sgt.", "officer", "agent", "ambassador", "commissioner", "superintendent",
+    "madam", "mister", "miss", "lt.", "lieutenant", "detective", "premier", "governor",
+}
+SPEECH_VERBS = {
+    "said", "says", "say", "asked", "asks", "argued", "argues", "explained", "explains", "noted",
+    "notes", "added", "adds", "told", "tells", "replied", "replies", "laughed", "thinks", "thought",
+    "believes", "believed", "recalled", "raised", "raises", "stated", "states", "mentioned",
+    "suggested", "warned", "answered", "presented", "described", "emphasized", "emphasised",
+    "stressed", "concluded", "began", "opened", "closed", "agreed", "disagreed", "wrote",
+}
+# Words after "US" in a heading that make it the country ("US BORDER") rather than the pronoun.
+PRONOUN_GOVERNORS = {
+    "LET", "LETS", "JOIN", "TELL", "GIVE", "HELP", "SHOW", "ASK", "CALL", "CONTACT", "FOLLOW",
+    "VISIT", "EMAIL", "WRITE", "SEND", "BRING", "TAKE", "MAKE", "LEAVE", "FOR", "WITH", "TO",
+    "ABOUT", "OF", "AMONG", "BETWEEN", "BEHIND", "AROUND", "AGAINST", "BEFORE", "AFTER", "BY",
+    "FROM", "INTO", "UPON", "ALL", "MANY", "SOME", "MOST", "FEW", "EACH", "BOTH", "HEAR", "SEE",
+}
+NUCLEAR = re.compile(r"nuclear|reactor|IAEA|atomic|power plant|Energoatom|Rosatom|radiat|uranium|"
+                     r"power station|electricity|external power|\bplant\b", re.I)
+PRECURSOR = re.compile(r"precursor|fentanyl|piperidon|ANPP|Table I\b|N-phenethyl|chemical|"
+                       r"synthes|scheduled|controlled", re.I)
+AMINOPYRIDINE = re.compile(r"aminopyridine|potassium[- ]channel|multiple sclerosis|fampridine|"
+                           r"ampyra|avicide|avitrol|bird|repellent|neurolog", re.I)
+ANILINOPIPERIDINE = re.compile(r"anilinopiperidine|phenylpiperidin", re.I)
+STRONG_AMINO = re.compile(r"aminopyridine|fampridine", re.I)
+GEORGIA_COUNTRY = re.compile(r"Tbilisi|Caucasus|Abkhazia|Ossetia|Armenia|Azerbaijan|Black Sea|"
+                             r"Georgian|Russia|Turkey|\bcountry\b|Republic of Georgia", re.I)
+US_CITIES = {"Atlanta", "Savannah", "Augusta", "Macon", "Athens", "Columbus"}
+NON_ACTOR_WORDS = re.compile(
+    r"\b(Convention|Act|Treaty|Protocol|Programme|Program|Agreement|Table|Schedule|List|Annex|"
+    r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background)\b")
+SENT_END = re.compile(r"[.!?](?=\s)|\n")
+
+
+def _caps_lines(text: str) -> list[tuple[int, int]]:
+    """Character ranges of ALL-CAPS lines (headings, slide titles), where NER guesses are noise."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        letters = [c for c in line if c.isalpha()]
+        if len(letters) >= 4 and all(c.isupper() for c in letters):
+            out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def in_caps_line(doc: Doc, start_char: int) -> bool:
+    """Whether a character offset lies on an ALL-CAPS line of the doc (computed once per doc)."""
+    lines = doc.user_data.get("caps_lines")
+    if lines is None:
+        lines = doc.user_data["caps_lines"] = _caps_lines(doc.text)
+    return any(a <= start_char < b for a, b in lines)
+
+
+def sentence(doc: Doc, start_char: int, end_char: int) -> str:
+    """The sentence-ish stretch of text around a span (no parser needed: punctuation and newlines)."""
+    text = doc.text
+    left = 0
+    for m in SENT_END.finditer(text, 0, start_char):
+        left = m.end()
+    m = SENT_END.search(text, end_char)
+    return text[left:m.start() if m else len(text)]
+
+
+def _context(doc: Doc) -> str:
+    """The whole segment the doc came from (the doc may be one sentence of it)."""
+    return doc.user_data.get("context", doc.text)
+
+
+def _is_name_like(tok) -> bool:
+    """A capitalised word that could be part of a person's name (not a stop word or a title)."""
+    return (tok.is_alpha and tok.is_title and tok.lower_ not in STOP_WORDS
+            and tok.lower_ not in TITLES and len(tok) > 1)
+
+
+def _us_is_pronoun(doc: Doc, ent: Span) -> bool:
+    """'US' read as the pronoun: in headings after a governing verb/preposition, or after 'Let'."""
+    prev = doc[ent.start - 1].text.upper() if ent.start > 0 else ""
+    if prev in {"LET", "LETS"}:
+        return True
+    if not in_caps_line(doc, ent.start_char):
+        return False
+    nxt = doc[ent.end] if ent.end < len(doc) else None
+    modifies_noun = (nxt is not None and nxt.is_alpha and nxt.lower_ not in STOP_WORDS
+                     and nxt.text != "\n")
+    return prev in PRONOUN_GOVERNORS and not modifies_noun
+
+
+def _npp_is_plant(doc: Doc, ent: Span) -> bool:
+    """'NPP' read as a nuclear power plant (after a place name, or in nuclear context)."""
+    if ent.start > 0 and doc[ent.start - 1].is_title and doc[ent.start - 1].is_alpha \
+            and doc[ent.start - 1].lower_ not in STOP_WORDS:
+        return True
+    sent = sentence(doc, ent.start_char, ent.end_char)
+    nuclear, chem = len(NUCLEAR.findall(sent)), len(PRECURSOR.findall(sent))
+    if nuclear and not chem:
+        return True
+    if nuclear and chem:
+        whole = _context(doc)
+        return len(NUCLEAR.findall(whole)) > len(PRECURSOR.findall(whole))
+    return False
+
+
+def _four_ap_is_aminopyridine(doc: Doc, ent: Span) -> bool:
+    """'4-AP' read as 4-aminopyridine (a potassium-channel blocker), not the fentanyl precursor."""
+    whole = _context(doc)
+    if STRONG_AMINO.search(whole) and not ANILINOPIPERIDINE.search(whole):
+        return True
+    return bool(AMINOPYRIDINE.search(sentence(doc, ent.start_char, ent.end_char)))
+
+
+def _georgia_is_us_state(doc: Doc, ent: Span) -> bool:
+    """'Georgia' read as the U.S. state: 'Atlanta, Georgia', 'state of Georgia', U.S. context."""
+    gaz = load_gazetteer()
+    if ent.start >= 2 and doc[ent.start - 1].text == "," and doc[ent.start - 2].is_title:
+        return True
+    before = doc[max(0, ent.start - 3):ent.start].text.lower()
+    if "state of" in before or (ent.end < len(doc) and doc[ent.end].lower_ == "state"):
+        return True
+    if "country" in before:
+        return False
+    for text in (sentence(doc, ent.start_char, ent.end_char), _context(doc)):
+        us = any(w in US_CITIES or _us_state(gaz, w) for w in re.findall(r"[A-Z][a-z]+", text))
+        other = bool(GEORGIA_COUNTRY.search(text))
+        if us != other:
+            return us
+    return False
+
+
+def _us_state(gaz, word: str) -> bool:
+    rec = gaz.resolve(word)
+    return rec is not None and rec.subtype == "us_state" and word != "Georgia"
+
+
+def _person_cue(doc: Doc, ent: Span) -> str:
+    """'strong' (title before, speech verb after), 'weak' (next to a name-like word) or ''."""
+    prev = doc[ent.start - 1] if ent.start > 0 else None
+    nxt = doc[ent.end] if ent.end < len(doc) else None
+    if prev is not None and prev.lower_ in TITLES:
+        return "strong"
+    if nxt is not None and nxt.lower_ in SPEECH_VERBS:
+        return "strong"
+    if (prev is not None and _is_name_like(prev) and not prev.ent_type_) or \
+            (nxt is not None and _is_name_like(nxt) and not nxt.ent_type_):
+        return "weak"
+    return ""
+
+
+def _speaker_spans(doc: Doc) -> list[Span]:
+    """Mentions of the briefing's speakers (full names and surnames): always persons."""
+    names = doc.user_data.get("speaker_names")
+    if not names:
+        return []
+    out = []
+    for i, tok in enumerate(doc):
+        for parts in names:
+            n = len(parts)
+            if tuple(t.text for t in doc[i:i + n]) == parts:
+                out.append(doc[i:i + n])
+                break
+    return out
+
+
+def _title_persons(doc: Doc) -> list[Span]:
+    """'Dr. Okafor', 'Mr. Jordan': the capitalised words after a title are a person's name."""
+    out = []
+    for i, tok in enumerate(doc[:-1]):
+        if tok.lower_ in TITLES and (tok.text[0].isupper()) and not in_caps_line(doc, tok.idx):
+            j = i + 1
+            while j < len(doc) and j - i <= 3 and _is_name_like(doc[j]):
+                j += 1
+            if j > i + 1:
+                out.append(doc[i + 1:j])
+    return out
+
+
+@Language.component("entity_context")
+def entity_context(doc: Doc) -> Doc:
+    """Apply context rules to the gazetteer matches before `ner` sees the doc."""
+    keep: list[Span] = []
+    blocked: list[tuple[int, int]] = doc.user_data.setdefault("blocked", [])
+    forced: set[tuple[int, int]] = doc.user_data.setdefault("forced_persons", set())
+    gaz = load_gazetteer()
+    for ent in doc.ents:
+        text, eid = ent.text, ent.ent_id_
+        if eid == "USA" and text == "US" and _us_is_pronoun(doc, ent):
+            continue
+        if eid == "chem:npp" and text == "NPP" and _npp_is_plant(doc, ent):
+            start = ent.start - 1 if ent.start > 0 and doc[ent.start - 1].is_title else ent.start
+            blocked.append((doc[start].idx, ent.end_char))
+            continue
+        if eid == "chem:4-ap" and text.upper() == "4-AP" and _four_ap_is_aminopyridine(doc, ent):
+            ent = Span(doc, ent.start, ent.end, label=CHEMICAL, span_id="chem:4-aminopyridine")
+        if len(ent) == 1 and ent.text.lower() in STOP_WORDS and in_caps_line(doc, ent.start_char):
+            continue  # "WHO" in a heading is a question word, not the organisation
+        if text in gaz.ambiguous or text.title() in gaz.ambiguous and not text.isupper():
+            cue = _person_cue(doc, ent)
+            if cue == "strong":
+                forced.add((ent.start_char, ent.end_char))
+                keep.append(Span(doc, ent.start, ent.end, label=PERSON))
+                continue
+            if cue == "weak":
+                continue  # leave it to the statistical model (Michael Jordan vs visiting Jordan)
+            if text == "Georgia" and _georgia_is_us_state(doc, ent):
+                ent = Span(doc, ent.start, ent.end, label=REGION, span_id="region:georgia-us")
+        keep.append(ent)
+    forced_spans = _speaker_spans(doc) + _title_persons(doc)
+    if forced_spans:
+        taken = {i for s in forced_spans for i in range(s.start, s.end)}
+        keep = [e for e in keep if not any(i in taken for i in range(e.start, e.end))]
+        keep += [Span(doc, s.start, s.end, label=PERSON) for s in forced_spans]
+        forced.update((s.start_char, s.end_char) for s in forced_spans)
+        keep = _dedupe(keep)
+    doc.set_ents(sorted(keep, key=lambda s: s.start))
+    return doc
+
+
+def _dedupe(spans: list[Span]) -> list[Span]:
+    """Drop overlapping spans, keeping the longer (then earlier) one."""
+    out, used = [], set()
+    for s in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
+        if not any(i in used for i in range(s.start, s.end)):
+            out.append(s)
+            used.update(range(s.start, s.end))
+    return out
+
+
+def _trim(doc: Doc, span: Span) -> Span | None:
+    """Strip leading articles, titles and trailing possessives/punctuation from a model span."""
+    start, end = span.start, span.end
+    while start < end and (doc[start].lower_ in {"the", "a", "an"} or doc[start].lower_ in TITLES
+                           or doc[start].is_punct):
+        start += 1
+    while end > start and (doc[end - 1].lower_ in {"'s", "’s"} or doc[end - 1].is_punct
+                           and doc[end - 1].text not in {".", ")"}):
+        end -= 1
+    return Span(doc, start, end, label=span.label_) if end > start else None
+
+
+def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
+    """Map one of the bare model's spans (PERSON/ORG/GPE/LOC/NORP) to our types and ids, or drop it."""
+    gaz = load_gazetteer()
+    label = ent.label_
+    if label not in {"PERSON", "ORG", "GPE", "LOC", "NORP"}:
+        return None
+    ent = _trim(doc, ent)
+    if ent is None:
+        return None
+    text = ent.text
+    if not any(c.isupper() for c in text) or any(c.isdigit() for c in text):
+        return None  # lower-case or numeric spans are not names in this domain
+    rec = gaz.resolve(text)
+    if label == "PERSON" and (rec is None or rec.type in {COUNTRY, REGION}
+                              and (text in gaz.ambiguous or len(ent) > 1)):
+        return Span(doc, ent.start, ent.end, label=ACTOR, span_id="person:" + slug(text))
+    if rec is not None:
+        return Span(doc, ent.start, ent.end, label=rec.type, span_id=rec.id)
+    if label == "ORG":
+        if NON_ACTOR_WORDS.search(text) or len(text) < 2:
+            return None
+        return Span(doc, ent.start, ent.end, label=ACTOR, span_id="org:" + slug(text))
+    if label in {"GPE", "LOC"}:
+        return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
+    return None  # NORP that is not a known demonym (religions, political groups)
+
+
+@Language.component("entity_canonicalizer")
+def entity_canonicalizer(doc: Doc) -> Doc:
+    """Give every entity one of our types and a canonical id; drop the model's noise."""
+    blocked = doc.user_data.get("blocked", ())
+    forced = doc.user_data.get("forced_persons", set())
+    out = []
+    for ent in doc.ents:
+        if ent.label_ in OUR_TYPES:
+            out.append(ent)
+            continue
+        if any(a < ent.end_char and ent.start_char < b for a, b in blocked):
+            continue
+        if ent.label_ == PERSON and (ent.start_char, ent.end_char) in forced:
+            out.append(Span(doc, ent.start, ent.end, label=ACTOR,
+                            span_id="person:" + slug(ent.text)))
+            continue
+        if in_caps_line(doc, ent.start_char):
+            continue  # headings: the model capitalises everything into entities
+        span = canonical_model_span(doc, ent)
+        if span is not None:
+            out.append(span)
+    doc.set_ents(_dedupe(out))
+    return doc

@@ -1,0 +1,130 @@
+"""Curated gazetteers (countries, regions, actors, chemicals) loaded from pipeline/data into lookup tables."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pycountry
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+COUNTRY, REGION, ACTOR, CHEMICAL = "COUNTRY", "REGION", "ACTOR", "CHEMICAL"
+
+
+def slug(text: str) -> str:
+    """ASCII, lower-case, hyphen-separated form of a name, used in canonical ids."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = text.lower().replace("'", "").replace("’", "")
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One canonical gazetteer entry: its type, subtype, id, display name and chemical data."""
+
+    type: str
+    subtype: str
+    id: str
+    name: str
+    cas: str | None = None
+    control: str | None = None
+
+
+@dataclass
+class Gazetteer:
+    """All canonical records plus the surface forms (patterns) that point at them."""
+
+    records: dict[str, Record] = field(default_factory=dict)
+    # surface form -> (type, id); exact-case forms only (variants are generated explicitly)
+    surfaces: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # lower-cased alias -> id, for resolving spaCy's own GPE/ORG/NORP spans
+    lookup: dict[str, str] = field(default_factory=dict)
+    ambiguous: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+
+    def add(self, record: Record, forms, *, variants: bool = True, exact=()) -> None:
+        """Register a record with its names (case variants generated) and exact-case forms."""
+        self.records.setdefault(record.id, record)
+        for form in forms:
+            form = form.strip()
+            if not form or "(" in form:
+                continue
+            self.lookup.setdefault(_norm(form), record.id)
+            for v in _variants(form, record.type) if variants else (form,):
+                self.surfaces.setdefault(v, (record.type, record.id))
+        for form in exact:
+            self.lookup.setdefault(_norm(form), record.id)
+            self.surfaces.setdefault(form, (record.type, record.id))
+
+    def resolve(self, text: str) -> Record | None:
+        """The record a free-text name (from spaCy) refers to, if the gazetteer knows it."""
+        rid = self.lookup.get(_norm(text))
+        return self.records.get(rid) if rid else None
+
+
+def _norm(text: str) -> str:
+    """Case- and article-insensitive key for looking names up."""
+    text = re.sub(r"^(the|The|THE)\s+", "", text.strip())
+    text = re.sub(r"['’]s$", "", text)
+    return re.sub(r"\s+", " ", text).lower()
+
+
+def _variants(form: str, kind: str) -> set[str]:
+    """Case variants worth matching: as written, UPPER (headings), and for chemicals lower/Capitalised."""
+    out = {form, form.upper()}
+    if form.startswith("the "):
+        out |= {"The " + form[4:], form[4:], form[4:].upper()}
+    if kind == CHEMICAL and not any(c.isupper() for c in form):
+        out |= {form.lower(), form[:1].upper() + form[1:]}
+    return out
+
+
+def _read(name: str) -> dict:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def load_gazetteer() -> Gazetteer:
+    """Build the gazetteer once per process from pipeline/data/*.json and pycountry."""
+    gaz = Gazetteer()
+    countries = _read("countries.json")
+    skip = set(countries.get("skip_names", ()))
+    extra = countries["countries"]
+    # Curated aliases first so that they win over pycountry's formal names on collisions.
+    for code, entry in extra.items():
+        c = pycountry.countries.get(alpha_3=code)
+        name = getattr(c, "common_name", None) or (c.name if c else entry["aliases"][0])
+        rec = Record(COUNTRY, "country", code, name)
+        short = [a for a in entry["aliases"] if len(a) <= 3 or a.replace(".", "").isupper()]
+        long = [a for a in entry["aliases"] if a not in short]
+        gaz.add(rec, long + entry.get("demonyms", []), exact=short)
+    for c in pycountry.countries:
+        rec = gaz.records.get(c.alpha_3) or Record(COUNTRY, "country", c.alpha_3,
+                                                     getattr(c, "common_name", None) or c.name)
+        names = {c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)}
+        names = [n for n in names if n and "," not in n and n not in skip]
+        gaz.add(rec, names)
+    for entry in _read("regions.json")["regions"]:
+        rec = Record(REGION, entry.get("kind", "region"), entry["id"], entry["name"])
+        gaz.add(rec, [entry["name"], *entry.get("aliases", [])])
+    for entry in _read("actors.json")["actors"]:
+        rec = Record(ACTOR, entry["subtype"], entry["id"], entry["name"])
+        gaz.add(rec, [entry["name"], *entry.get("aliases", [])], exact=entry.get("acronyms", []))
+    for entry in _read("chemicals.json")["chemicals"]:
+        rec = Record(CHEMICAL, entry["subtype"], entry["id"], entry["name"], entry.get("cas"),
+                     entry.get("control"))
+        gaz.add(rec, entry.get("aliases", []), exact=entry.get("abbrevs", []))
+    gaz.ambiguous = frozenset(countries.get("ambiguous", {}))
+    gaz.words = frozenset(w for s in gaz.surfaces for w in re.findall(r"[A-Za-z]+", s))
+    return gaz
+
+
+def patterns(gaz: Gazetteer) -> list[dict]:
+    """entity_ruler phrase patterns, one per surface form, each carrying its canonical id."""
+    return [{"label": kind, "pattern": form, "id": rid}
+            for form, (kind, rid) in sorted(gaz.surfaces.items())]
