@@ -37,7 +37,8 @@ def looks_like_label(label: str) -> bool:
     for token in tokens[1:]:
         if token.startswith("(") or token.isdigit() or token == "&":
             continue
-        if not (token[:1].isupper() or token.lower() in _LOWER_OK or token[:1] in "’'"):
+        # "deGrasse", "al-Assad": a lower-case particle glued to a capitalised name is a name.
+        if not (token[:1].isupper() or token.lower() in _LOWER_OK or token[:1] in "’'" or any(c.isupper() for c in token)):
             return False
     return True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+# A UTF-8 lead byte and its continuation bytes read as Latin-1, with at least one C1 control among them.
+_DOUBLE_UTF8 = re.compile(r"[\xc2-\xf4](?=[\x80-\xbf]{0,2}[\x80-\x9f])[\x80-\xbf]{1,3}")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,27 @@ def read_bytes(path: Path) -> bytes:
     if not data:
         raise SourceError(path, "the file is empty (0 bytes)")
     return data
+
+
+def repair_double_utf8(text: str) -> tuple[str, int]:
+    """Undo UTF-8 that was decoded as Latin-1 and encoded again ('â\\x80\\x94' → '—'); returns text and count.
+
+    Only runs holding a C1 control character (U+0080–U+009F) are touched: those never occur in
+    real text, so a run that decodes as UTF-8 is certainly double-encoded.
+    """
+    count = 0
+
+    def fix(match: re.Match) -> str:
+        nonlocal count
+        run = match.group(0)
+        try:
+            fixed = run.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return run
+        count += 1
+        return fixed
+
+    return _DOUBLE_UTF8.sub(fix, text), count
 
 
 def decode_text(data: bytes, path: Path) -> TextFile:
@@ -67,6 +91,9 @@ def decode_text(data: bytes, path: Path) -> TextFile:
     if "\0" in text:
         raise SourceError(path, f"expected text, found a NUL character at character {text.index(chr(0))}")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, repaired = repair_double_utf8(text)
+    if repaired:
+        warnings.append(f"{repaired} character(s) had been encoded as UTF-8 twice (mojibake such as 'â\\x80\\x94'); repaired")
     return TextFile(lines=tuple(text.split("\n")), encoding=encoding, warnings=tuple(warnings))
 
 

@@ -26,13 +26,9 @@ def parse_vtt(lines: list[str] | tuple[str, ...], path: Path) -> tuple[list[Cue]
     if not _SIGNATURE.match(first):
         shown = first[:40] + ("…" if len(first) > 40 else "")
         raise SourceError(path, f"not a WebVTT file: expected the signature 'WEBVTT' on line 1, found {shown!r}")
-    header: list[str] = []
     i = 1
-    while i < len(lines) and lines[i].strip():
-        if "-->" in lines[i]:  # no blank line after the header: the cue starts here
-            break
-        header.append(lines[i])
-        i += 1
+    while i < len(lines) and lines[i].strip() and "-->" not in lines[i]:
+        i += 1  # header lines (Kind:, Language:, ...); a '-->' line means the first cue starts here
     cues: list[Cue] = []
     warnings: list[str] = []
     bad: list[str] = []
@@ -70,8 +66,8 @@ def parse_vtt(lines: list[str] | tuple[str, ...], path: Path) -> tuple[list[Cue]
             warnings.append(f"line {number}: cue ends ({timing[1]:.3f} s) before it starts ({timing[0]:.3f} s)")
         cues.append(Cue(timing[0], timing[1], text, number))
     check_cues(cues, bad, path)
-    rolling = karaoke or any(h.lower().startswith("kind:") for h in header)
-    return cues, bad + warnings, rolling
+    # Only auto-captions roll lines over from cue to cue, and only they carry word timestamps.
+    return cues, bad + warnings, karaoke
 
 
 @reader(".vtt")

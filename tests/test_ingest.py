@@ -1,0 +1,85 @@
+"""Tests for the ingest registry, read_source's limits and safety net, and `briefing parse`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.errors import SourceError
+from pipeline.ingest import READERS, ReadOptions, read_source
+from pipeline.ingest.show import format_source, source_to_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = sorted(p for p in (ROOT / "inputs").glob("*/*") if p.suffix.lower() in READERS)
+
+
+def test_registry_covers_every_format():
+    assert {".pdf", ".vtt", ".srt", ".txt", ".md", ".docx"} <= set(READERS)
+
+
+def test_unsupported_and_missing_files(tmp_path):
+    with pytest.raises(SourceError, match=r"unsupported file type '\.xyz'; expected one of .*\.vtt"):
+        read_source(tmp_path / "a.xyz")
+    with pytest.raises(SourceError, match="cannot be read"):
+        read_source(tmp_path / "missing.vtt")
+
+
+def test_reader_bugs_become_source_errors(tmp_path, monkeypatch):
+    def broken(path, options):
+        raise ValueError("boom")
+
+    monkeypatch.setitem(READERS, ".vtt", broken)
+    path = tmp_path / "x.vtt"
+    path.write_text("WEBVTT\n")
+    with pytest.raises(SourceError, match=r"x\.vtt: could not be read \(ValueError: boom\)"):
+        read_source(path)
+
+
+def test_size_limit_names_the_setting(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("Moderator: hello\n" * 100)
+    with pytest.raises(SourceError, match=r"limit is 0\.0 MB \(setting max_file_mb\)"):
+        read_source(path, ReadOptions(max_bytes=10))
+
+
+def test_parse_prints_segments_with_provenance(tmp_path, capsys):
+    path = tmp_path / "talk.vtt"
+    path.write_text("WEBVTT\n\n00:01:02.500 --> 00:01:04.000\n<v Dr. Lena Varga>Hello &amp; welcome.\n", encoding="utf-8")
+    assert main(["parse", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{path}: transcript, 1 segment" in out
+    assert "[1] text  Dr. Lena Varga  (00:01:02.500–00:01:04.000)" in out and "    Hello & welcome." in out
+    assert main(["parse", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["kind"] == "transcript" and data["warnings"] == []
+    assert data["segments"] == [{"text": "Hello & welcome.", "file": "talk.vtt", "start": 62.5, "end": 64.0, "speaker": "Dr. Lena Varga", "role": "text"}]
+
+
+def test_parse_error_goes_to_stderr_with_exit_2(tmp_path, capsys):
+    path = tmp_path / "bad.vtt"
+    path.write_text("not captions\n")
+    assert main(["parse", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"error: {path}: not a WebVTT file: expected the signature 'WEBVTT' on line 1, found 'not captions'\n"
+
+
+def test_format_source_shows_warnings_pages_and_sections(tmp_path):
+    path = tmp_path / "note.md"
+    path.write_text("# KEY EVENTS\n\nText.\n", encoding="utf-8")
+    listing = format_source(read_source(path))
+    assert "[2] text  (KEY EVENTS)" in listing
+    assert source_to_dict(read_source(path))["segments"][0] == {"text": "KEY EVENTS", "file": "note.md", "section": ["KEY EVENTS"], "role": "heading"}
+
+
+@pytest.mark.skipif(not BUNDLED, reason="no bundled examples")
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_bundled_sources_parse(path, capsys):
+    assert main(["parse", str(path)]) == 0, capsys.readouterr().err
+    source = read_source(path)
+    assert source.segments
+    if source.kind == "transcript":
+        assert any(s.speaker for s in source.segments)

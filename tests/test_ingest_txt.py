@@ -1,0 +1,94 @@
+"""Tests for typed transcripts (.txt) and speaker-label normalisation."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.errors import SourceError
+from pipeline.ingest import read_source
+from pipeline.ingest.speakers import looks_like_label, normalise_speakers, split_label
+from pipeline.ingest.txt import parse_line
+
+TRANSCRIPT = """Spring Security Conference - Session 2
+Transcript prepared from the recording.
+
+[00:00:04] Moderator: Good afternoon. Our speaker is Dr. Lena Varga.
+
+[00:00:41] Dr. Lena Varga: Thank you. I want to talk about verification:
+what it can do, and what it cannot.
+
+It has limits.
+Lena Varga (Speaker): Let me start in 2013.
+(00:02:10) Dr. Varga: The attacks continued.
+00:03:00 - LENA VARGA: Chlorine is not scheduled.
+[00:04:00] And a timestamp without a label continues her turn.
+Audience member 2: How is attribution decided?
+"""
+
+
+def test_turns_timestamps_continuations_and_speakers(tmp_path):
+    path = tmp_path / "talk.txt"
+    path.write_text(TRANSCRIPT, encoding="utf-8")
+    source = read_source(path)
+    assert source.kind == "transcript"
+    got = [(s.start, s.speaker, s.text) for s in source.segments]
+    assert got == [
+        (4.0, "Moderator", "Good afternoon. Our speaker is Dr. Lena Varga."),
+        (41.0, "Dr. Lena Varga", "Thank you. I want to talk about verification: what it can do, and what it cannot.\n\nIt has limits."),
+        (None, "Dr. Lena Varga", "Let me start in 2013."),
+        (130.0, "Dr. Lena Varga", "The attacks continued."),
+        (180.0, "Dr. Lena Varga", "Chlorine is not scheduled."),
+        (240.0, "Dr. Lena Varga", "And a timestamp without a label continues her turn."),
+        (None, "Audience member 2", "How is attribution decided?"),
+    ]
+    assert source.metadata["preamble"] == ["Spring Security Conference - Session 2", "Transcript prepared from the recording."]
+    assert any("read as one speaker 'Dr. Lena Varga'" in w for w in source.warnings)
+    assert all(s.file == "talk.txt" and s.role == "text" and s.end is None for s in source.segments)
+
+
+def test_otter_style_header_lines(tmp_path):
+    path = tmp_path / "otter.txt"
+    path.write_text("Lena Varga  0:41\nThank you very much.\n\nModerator  1:05\nThanks.\n", encoding="utf-8")
+    assert [(s.speaker, s.start, s.text) for s in read_source(path).segments] == [("Lena Varga", 41.0, "Thank you very much."), ("Moderator", 65.0, "Thanks.")]
+
+
+def test_text_without_any_label_is_kept_with_a_warning(tmp_path):
+    path = tmp_path / "plain.txt"
+    path.write_text("First paragraph\nwraps here.\n\nSecond one.\n", encoding="utf-8")
+    source = read_source(path)
+    assert [s.text for s in source.segments] == ["First paragraph wraps here.", "Second one."]
+    assert any("no 'Speaker: text' turns" in w for w in source.warnings)
+
+
+@pytest.mark.parametrize("data, reason", [(b"", "empty"), (b" \n\t\n", "only whitespace"), (b"\xff\xfe\x00\xd8", "UTF-16")])
+def test_unreadable_text(tmp_path, data, reason):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(data)
+    with pytest.raises(SourceError, match=reason):
+        read_source(path)
+
+
+@pytest.mark.parametrize("label", ["Dr. Lena Varga", "Q", "Audience member 2", "Lena Varga (Speaker)", "LENA VARGA", "Neil deGrasse Tyson", "Ana de la Cruz", "Speaker 1"])
+def test_labels(label):
+    assert looks_like_label(label)
+
+
+@pytest.mark.parametrize("label", ["Meanwhile, the attacks continued", "The answer is simple", "https", "1990s", "What it can do", ""])
+def test_not_labels(label):
+    assert not looks_like_label(label)
+
+
+def test_split_label_and_parse_line():
+    assert split_label("Moderator: Hello: world") == ("Moderator", "Hello: world")
+    assert split_label("It was simple: no.") is None
+    assert parse_line("[1:02:03] Q: Why?") == ("Q", 3723.0, "Why?")
+    assert parse_line("plain continuation") is None
+
+
+def test_normalise_speakers_uses_the_longest_full_form():
+    mapping = normalise_speakers(["Dr. Lena Varga", "Lena Varga (Speaker)", "Dr. Varga", "LENA VARGA", "Varga", "Moderator", "Prof. Ian Varga"])
+    # Two people called Varga: a bare surname is ambiguous and stays on its own.
+    assert mapping["Lena Varga (Speaker)"] == mapping["LENA VARGA"] == "Dr. Lena Varga"
+    assert mapping["Dr. Varga"] == "Dr. Varga" and mapping["Moderator"] == "Moderator"
+    assert normalise_speakers(["Dr. Varga", "Lena Varga", "LENA VARGA"]) == dict.fromkeys(["Dr. Varga", "Lena Varga", "LENA VARGA"], "Lena Varga")
+    assert normalise_speakers(["AMARA OKAFOR"]) == {"AMARA OKAFOR": "Amara Okafor"}
