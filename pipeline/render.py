@@ -195,6 +195,7 @@ def _attachment_options(attachments: Sequence[Attachment], date: dt.datetime) ->
                 url=f"attachment:{n}", url_fetcher=_MemoryFetcher(a), name=a.name, description=a.description,
                 relationship=a.relationship, created=naive, modified=naive,
             )
-            for n, a in enumerate(attachments)
+            # The EmbeddedFiles name tree WeasyPrint writes keeps this order; PDF requires sorted keys.
+            for n, a in enumerate(sorted(attachments, key=lambda a: a.name.encode("utf-8")))
         ]
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from .. import __version__
 from ..config import Config
 from ..models import Briefing
+from ..state import file_digest as sha256_file
 from .xmp import PdfMetadata
 
 META_FILE = "meta.json"
@@ -31,15 +31,6 @@ class EmbeddedFile:
     relationship: str
     """`Source` (the note was made from it) or `Data` (data the note's content rests on)."""
     description: str
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def output_dir(config: Config, slug: str) -> Path:

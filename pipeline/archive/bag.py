@@ -1,0 +1,171 @@
+"""`briefing archive`: a validated BagIt package of the final briefings' journal-ready outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from .. import __version__
+from ..config import Config, find_briefings, load_briefing
+from ..errors import PipelineError
+from .catalog import CATALOG_FILE, CatalogEntry, build_catalog
+from .embed import ENTITIES_CSV, ENTITIES_FILE, META_FILE, output_dir, read_meta
+
+# The files of a briefing's output folder that the package carries (when present).
+PAYLOAD_SUFFIXES = (".pdf", ".html")
+PAYLOAD_NAMES = (ENTITIES_FILE, ENTITIES_CSV, META_FILE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A briefing considered for the package: its slug, outputs folder, meta record, and why it is left out (if it is)."""
+
+    slug: str
+    folder: Path
+    meta: dict
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class BagReport:
+    """The package written: where, which briefings it holds and which were left out (with why)."""
+
+    path: Path
+    included: tuple[str, ...]
+    left_out: tuple[tuple[str, str], ...]
+
+
+def parse_issue(text: str) -> tuple[int, int]:
+    """`8:1` → (8, 1); a PipelineError says what was expected otherwise."""
+    volume, sep, issue = text.partition(":")
+    if not sep or not volume.strip().isdigit() or not issue.strip().isdigit():
+        raise PipelineError(f"--issue: expected VOLUME:ISSUE such as 8:1, found {text!r}")
+    return int(volume), int(issue)
+
+
+def _status_from_inputs(folder: Path, config: Config) -> dict:
+    """A minimal meta record read from the inputs, for outputs built without a meta.json."""
+    from ..ingest import read_source
+
+    briefing, config = load_briefing(folder, config)
+    status = briefing.status
+    if briefing.manuscript is not None:
+        status = str(read_source(briefing.manuscript).metadata.get("status", status))
+    return {"slug": briefing.slug, "status": status, "title": briefing.title, "author": briefing.author,
+            "speaker": briefing.speaker, "event": briefing.event, "date": briefing.date.isoformat(),
+            "volume": briefing.volume, "issue": briefing.issue, "journal": config.journal,
+            "licence_url": config.licence_url, "keywords": list(briefing.keywords)}
+
+
+def candidates(config: Config, issue: tuple[int, int] | None = None, check: bool = True) -> list[Candidate]:
+    """Every briefing with its outputs and, for those that cannot go in the package, the reason."""
+    from .check import check_briefing
+
+    found = []
+    for folder in find_briefings(config):
+        slug = folder.name
+        out = output_dir(config, slug)
+        meta = read_meta(out)
+        if meta is None:
+            try:
+                meta = _status_from_inputs(folder, config)
+            except PipelineError as exc:
+                found.append(Candidate(slug, out, {}, f"inputs do not load: {str(exc).splitlines()[0]}"))
+                continue
+        if issue is not None and (meta.get("volume"), meta.get("issue")) != issue:
+            continue  # another issue: not part of this package, not worth naming
+        if meta.get("status") != "final":
+            found.append(Candidate(slug, out, meta, f"status is {meta.get('status')!r}, not final"))
+        elif not (out / f"{slug}.pdf").is_file():
+            found.append(Candidate(slug, out, meta, "not built: no PDF (run `briefing build` first)"))
+        elif check and (findings := check_briefing(folder, config)):
+            found.append(Candidate(slug, out, meta, f"fails `briefing check` ({len(findings)} finding(s), first: {findings[0]})"))
+        else:
+            found.append(Candidate(slug, out, meta))
+    return found
+
+
+def bag_info(config: Config, included: Sequence[Candidate], issue: tuple[int, int] | None) -> dict:
+    """bag-info.txt fields: who, which journal, volume(s), issue(s) and dates."""
+    pairs = sorted({(c.meta.get("volume"), c.meta.get("issue")) for c in included})
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    bagging = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch.isdigit() else dt.date.today()
+    dates = sorted(c.meta.get("date") for c in included if c.meta.get("date"))
+    return {
+        "Source-Organization": config.publisher,
+        "Journal": config.journal,
+        "Volume": sorted({str(v) for v, _ in pairs}) if len({v for v, _ in pairs}) > 1 else str(pairs[0][0]),
+        "Issue": [f"{v}:{i}" for v, i in pairs] if len(pairs) > 1 else str(pairs[0][1]),
+        "Bagging-Date": bagging.isoformat(),
+        "Date": (dates[0] if dates[0] == dates[-1] else f"{dates[0]}/{dates[-1]}") if dates else bagging.isoformat(),
+        "External-Description": f"Journal-ready briefing notes of {config.journal}"
+        + (f", volume {issue[0]}, issue {issue[1]}" if issue else "")
+        + ": PDF/A-3 with embedded sources, HTML, entity data and a catalog.sqlite index.",
+        "Briefing-Count": str(len(included)),
+        "Briefings": [c.slug for c in included],
+        "Licence": config.licence_url,
+        "Bag-Software-Agent": f"briefing-pipeline {__version__} (bagit-python)",
+    }
+
+
+def make_bag(config: Config, out: Path, issue: tuple[int, int] | None = None, check: bool = True) -> BagReport:
+    """Package the final briefings' outputs as a BagIt bag at `out` (SHA-256), validate it, and report.
+
+    Drafts, unbuilt and (with `check`) failing briefings are left out and named; it fails only
+    when nothing final is left. The bag is assembled beside `out` and renamed into place.
+    """
+    import bagit
+
+    out = Path(out).resolve()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise PipelineError(f"{out}: already exists and is not an empty folder; choose a new --out")
+    found = candidates(config, issue, check)
+    included = [c for c in found if not c.reason]
+    left_out = tuple((c.slug, c.reason) for c in found if c.reason)
+    if not included:
+        scope = f" in volume {issue[0]}, issue {issue[1]}" if issue else ""
+        detail = "; ".join(f"{s}: {r}" for s, r in left_out) or "no briefings"
+        raise PipelineError(f"nothing final to package{scope} ({detail})")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        entries = []
+        for c in included:
+            target = staging / c.slug
+            target.mkdir()
+            for path in sorted(c.folder.iterdir()):
+                if path.is_file() and (path.suffix in PAYLOAD_SUFFIXES or path.name in PAYLOAD_NAMES):
+                    shutil.copy2(path, target / path.name)
+            entries.append(CatalogEntry(c.slug, target, c.meta))
+        build_catalog(staging / CATALOG_FILE, entries)
+        bagit.make_bag(str(staging), bag_info(config, included, issue), processes=1, checksums=["sha256"])
+        problems = validate_bag(staging)
+        if problems:
+            raise PipelineError(f"{out}: the new bag does not validate: {'; '.join(problems)}")
+        staging.chmod(0o755)  # mkdtemp makes it private; the package is meant to be shared
+        if out.exists():
+            out.rmdir()
+        os.replace(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return BagReport(out, tuple(c.slug for c in included), left_out)
+
+
+def validate_bag(path: Path) -> list[str]:
+    """Problems found by a full BagIt validation (every checksum recomputed); empty when the bag is intact."""
+    import bagit
+
+    try:
+        bagit.Bag(str(path)).validate(processes=1)
+    except bagit.BagValidationError as exc:
+        details = [str(d) for d in getattr(exc, "details", [])]
+        return details or [str(exc)]
+    except bagit.BagError as exc:
+        return [str(exc)]
+    return []

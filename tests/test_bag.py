@@ -1,0 +1,108 @@
+"""`briefing archive` (pipeline.archive.bag): a BagIt package of final notes that validates and detects tampering."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+
+from archive_support import ROOTS, build_outputs, copy_root
+from pipeline.archive.bag import make_bag, parse_issue, validate_bag
+from pipeline.cli import main
+from pipeline.config import load_config
+from pipeline.errors import PipelineError
+
+SLUG = "harbour-brokers"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The archive test project (one final, one draft briefing), built once for the module."""
+    project = copy_root("archive_project", tmp_path_factory.mktemp("bag"))
+    build_outputs(project, ROOTS / "archive_project" / "entities")
+    return project
+
+
+@pytest.fixture(scope="module")
+def bag(built, tmp_path_factory):
+    """A bag of the built project's issue 9:2."""
+    out = tmp_path_factory.mktemp("bags") / "jicw-9-2"
+    return make_bag(load_config(built), out, issue=(9, 2))
+
+
+def test_bag_holds_final_notes_only_and_names_drafts(bag):
+    assert bag.included == (SLUG,)
+    assert bag.left_out == (("port-scanners", "status is 'draft', not final"),)
+    payload = sorted(p.relative_to(bag.path / "data").as_posix() for p in (bag.path / "data").rglob("*") if p.is_file())
+    assert payload == ["catalog.sqlite", f"{SLUG}/entities.json", f"{SLUG}/{SLUG}.html", f"{SLUG}/{SLUG}.pdf", f"{SLUG}/meta.json"]
+
+
+def test_bag_info_and_sha256_manifest(bag):
+    info = (bag.path / "bag-info.txt").read_text(encoding="utf-8")
+    for line in ("Journal: The Journal of Intelligence, Conflict, and Warfare", "Volume: 9", "Issue: 2", "Date: 2026-03-02"):
+        assert line in info
+    assert "Bagging-Date: " in info
+    assert (bag.path / "manifest-sha256.txt").is_file()
+    assert f"data/{SLUG}/{SLUG}.pdf" in (bag.path / "manifest-sha256.txt").read_text(encoding="utf-8")
+    assert validate_bag(bag.path) == []
+
+
+def test_catalog_inside_the_bag_lists_the_package(bag):
+    with sqlite3.connect(bag.path / "data" / "catalog.sqlite") as db:
+        assert db.execute("select slug, status, volume, issue from briefings").fetchall() == [(SLUG, "final", 9, 2)]
+
+
+@pytest.mark.parametrize("name", [f"{SLUG}/{SLUG}.pdf", f"{SLUG}/entities.json", "catalog.sqlite"])
+def test_a_flipped_byte_in_any_payload_file_is_detected(bag, tmp_path, name):
+    copy = tmp_path / "bag"
+    shutil.copytree(bag.path, copy)
+    target = copy / "data" / name
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    problems = validate_bag(copy)
+    assert problems and any(name in p for p in problems), problems
+
+
+def test_nothing_final_fails_and_names_each_briefing(built, tmp_path):
+    with pytest.raises(PipelineError, match=r"nothing final to package in volume 1, issue 1 \(no briefings\)"):
+        make_bag(load_config(built), tmp_path / "empty", issue=(1, 1))
+    project = tmp_path / "drafts"
+    shutil.copytree(built, project)
+    shutil.rmtree(project / "outputs" / SLUG)
+    with pytest.raises(PipelineError) as caught:
+        make_bag(load_config(project), tmp_path / "none")
+    message = str(caught.value)
+    assert "port-scanners: status is 'draft', not final" in message and f"{SLUG}: not built" in message
+    assert not (tmp_path / "none").exists()
+
+
+def test_failing_check_leaves_a_note_out_unless_told(built, tmp_path):
+    project = tmp_path / "damaged"
+    shutil.copytree(built, project)
+    pdf = project / "outputs" / SLUG / f"{SLUG}.pdf"
+    pdf.write_bytes(pdf.read_bytes()[:-100])
+    with pytest.raises(PipelineError, match="fails `briefing check`"):
+        make_bag(load_config(project), tmp_path / "bag")
+    assert make_bag(load_config(project), tmp_path / "bag", check=False).included == (SLUG,)
+
+
+def test_existing_output_folder_is_refused(built, tmp_path):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    with pytest.raises(PipelineError, match="already exists"):
+        make_bag(load_config(built), tmp_path / "full")
+
+
+def test_parse_issue():
+    assert parse_issue("8:1") == (8, 1)
+    with pytest.raises(PipelineError, match="expected VOLUME:ISSUE"):
+        parse_issue("8.1")
+
+
+def test_cli_archive(built, tmp_path, capsys):
+    assert main(["--project", str(built), "archive", "--issue", "9:2", "--out", str(tmp_path / "bag")]) == 0
+    captured = capsys.readouterr()
+    assert "left out: port-scanners: status is 'draft', not final" in captured.err
+    assert captured.out.startswith("Archived 1 briefing(s) in ")

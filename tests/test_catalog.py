@@ -1,0 +1,122 @@
+"""The archive catalog (pipeline.archive.catalog): SQLite index of notes and entities, and `briefing search`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+
+import pytest
+
+from archive_support import ROOTS, build_outputs, copy_root
+from pipeline.archive import catalog
+from pipeline.archive.catalog import pages_naming, refresh_catalog, search
+from pipeline.cli import main
+from pipeline.config import load_config
+from pipeline.errors import SourceError
+
+SLUG = "harbour-brokers"
+REPO = ROOTS.parents[1]
+BUNDLED = ("opcw-after-syria", "pacific-precursors")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The archive test project, built once for the module."""
+    project = copy_root("archive_project", tmp_path_factory.mktemp("catalog"))
+    build_outputs(project, ROOTS / "archive_project" / "entities")
+    return project
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    """The repository's bundled examples, built with hand-made entities.json files."""
+    if not all((REPO / "inputs" / slug / "note.md").is_file() for slug in BUNDLED):
+        pytest.skip("bundled examples are absent")
+    project = tmp_path_factory.mktemp("bundled")
+    shutil.copy(REPO / "briefings.toml", project)
+    for slug in BUNDLED:
+        shutil.copytree(REPO / "inputs" / slug, project / "inputs" / slug)
+    build_outputs(project, ROOTS / "archive_bundled")
+    return project
+
+
+def test_search_finds_an_entity_with_its_note_page_and_mentions(built):
+    result = search(refresh_catalog(load_config(built)), "4-ANPP")
+    [hit] = result.entities
+    assert (hit.slug, hit.type, hit.id, hit.cas, hit.note_pages) == (SLUG, "CHEMICAL", "4-ANPP", "21409-26-7", (1,))
+    assert [(m.file, m.speaker) for m in hit.mentions] == [("note.md", None), ("note.md", None), ("transcript.vtt", "Test Speaker")]
+    assert [(n.slug, n.pages) for n in result.notes] == [(SLUG, (1,))]
+
+
+def test_search_across_the_bundled_briefings(bundled):
+    path = refresh_catalog(load_config(bundled))
+    usa = search(path, "USA")
+    assert sorted(h.slug for h in usa.entities) == sorted(BUNDLED)
+    assert all(h.note_pages for h in usa.entities)  # "United States" is printed in both notes
+    anpp = search(path, "4-ANPP")
+    assert [h.slug for h in anpp.entities] == ["pacific-precursors"] and anpp.entities[0].note_pages
+    assert [n.slug for n in search(path, "challenge inspection").notes] == ["opcw-after-syria"]
+    assert [h.id for h in search(path, "107-44-8").entities] == ["sarin"]  # by CAS number
+
+
+def test_catalog_lists_briefings_checksums_and_mentions(built):
+    path = refresh_catalog(load_config(built))
+    with sqlite3.connect(path) as db:
+        rows = db.execute("select slug, status, volume, issue, pages from briefings order by slug").fetchall()
+        assert rows == [(SLUG, "final", 9, 2, 1), ("port-scanners", "draft", 9, 2, 1)]
+        files = dict(db.execute("select name, sha256 from files where slug = ?", (SLUG,)).fetchall())
+        assert set(files) == {f"{SLUG}.pdf", f"{SLUG}.html", "entities.json", "meta.json"}
+        assert db.execute("select count(*) from mentions where slug = ?", (SLUG,)).fetchone() == (6,)
+
+
+def test_refresh_reindexes_changed_and_drops_removed_briefings(built, tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(built, project)
+    config = load_config(project)
+    refresh_catalog(config)
+    entities = project / "outputs" / "port-scanners" / "entities.json"
+    data = json.loads(entities.read_text(encoding="utf-8"))
+    data["entities"][0]["mentions"][0]["text"] = "scanners"
+    data["entities"][0].update(id="SCN", name="Port scanners", type="ACTOR")
+    entities.write_text(json.dumps(data), encoding="utf-8")
+    shutil.rmtree(project / "outputs" / SLUG)
+    path = refresh_catalog(config)
+    assert search(path, "4-ANPP").entities == []
+    [hit] = search(path, "SCN").entities
+    assert hit.note_pages == (1,)
+
+
+def test_like_fallback_without_fts5(built, tmp_path, monkeypatch):
+    monkeypatch.setattr(catalog, "has_fts5", lambda db: False)
+    project = tmp_path / "p"
+    shutil.copytree(built, project)
+    (project / "outputs" / "catalog.sqlite").unlink(missing_ok=True)
+    path = refresh_catalog(load_config(project))
+    assert [n.slug for n in search(path, "paperwork").notes] == [SLUG]
+    assert search(path, "100%_").notes == []
+
+
+def test_pages_naming_respects_word_boundaries_and_acronym_case():
+    pages = ["Trade with the US grew.", "Let us begin.", "The U.S. market", "NPP and 1-boc-4-AP"]
+    assert pages_naming(["US"], pages) == (1,)
+    assert pages_naming(["U.S."], pages) == (3,)
+    assert pages_naming(["4-AP"], pages) == ()
+    assert pages_naming(["npp"], pages) == (4,)
+
+
+def test_malformed_entities_file_is_named(tmp_path):
+    bad = tmp_path / "entities.json"
+    bad.write_text('{"entities": 3}', encoding="utf-8")
+    with pytest.raises(SourceError, match="entities.json: expected"):
+        catalog.read_entities(bad)
+
+
+def test_cli_search(built, capsys):
+    assert main(["--project", str(built), "search", "4-ANPP"]) == 0
+    out = capsys.readouterr().out
+    assert f"{SLUG}: CHEMICAL 4-ANPP (4-ANPP, CAS 21409-26-7) on note page(s) 1" in out
+    assert "transcript.vtt 5.5 s (Test Speaker): 4-ANPP" in out
+    assert main(["--project", str(built), "search", "--json", "Mexico"]) == 0
+    assert json.loads(capsys.readouterr().out)["entities"][0]["id"] == "MEX"
+    assert main(["--project", str(built), "search", "nothing-like-this"]) == 1
