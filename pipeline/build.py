@@ -186,9 +186,15 @@ def read_options(config: Config, password: str | None = None) -> ReadOptions:
 
 def make_note(briefing: Briefing, manuscript: Source | None, sources: Sequence[Source],
               entities: Sequence[Entity] = ()) -> tuple[Note, list[str]]:
-    """The note from the editor's manuscript; without one, there is nothing to draft from yet."""
+    """The note from the editor's manuscript; without one, drafted in memory from the transcript."""
     if manuscript is None:
-        raise PipelineError(f"{briefing.folder}: no manuscript (note.md or note.docx) to build the note from")
+        if not any(s.kind == "transcript" for s in sources):
+            raise PipelineError(f"{briefing.folder}: no manuscript (note.md or note.docx) and no transcript to draft the note from")
+        from .draft import draft_note
+
+        note, trace = draft_note(briefing, sources, entities)
+        drafted = f"no manuscript: drafted the note from the transcript (`briefing draft {briefing.slug}` writes it for editing)"
+        return note, [drafted, *trace.warnings]
     return note_from_manuscript(manuscript, briefing)
 
 
