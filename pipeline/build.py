@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .compose import compose_html, template_dirs
-from .config import Config, find_briefings, load_briefing
-from .draft import note_from_manuscript
+from .config import Config, find_briefings, load_briefing, template_dirs
 from .errors import PipelineError
 from .ingest import ReadOptions, list_sources, read_source
 from .models import Briefing, Entity, Note, Source, SourceSpec
@@ -61,6 +60,8 @@ class Outcome:
     """The stages that actually ran (the others came from the cache)."""
     keys: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
+    worker: tuple[int, float] | None = None
+    """(process id, its peak resident memory in MB) of the process that built it."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class BuildReport:
             "removed": self.slugs("removed"),
             "failed": [{"slug": o.slug, "error": o.error} for o in self.outcomes if o.status == "failed"],
             "seconds": round(self.seconds, 3),
+            "workers": {str(pid): mb for pid, mb in sorted({o.worker for o in self.outcomes if o.worker})},
         }
 
 
@@ -187,6 +189,8 @@ def read_options(config: Config, password: str | None = None) -> ReadOptions:
 def make_note(briefing: Briefing, manuscript: Source | None, sources: Sequence[Source],
               entities: Sequence[Entity] = ()) -> tuple[Note, list[str]]:
     """The note from the editor's manuscript; without one, drafted in memory from the transcript."""
+    from .draft import note_from_manuscript
+
     if manuscript is None:
         if not any(s.kind == "transcript" for s in sources):
             raise PipelineError(f"{briefing.folder}: no manuscript (note.md or note.docx) and no transcript to draft the note from")
@@ -271,6 +275,7 @@ class BriefingRun:
         """The composed HTML document."""
 
         def compute():
+            from .compose import compose_html
             from .extract import salient_keywords
 
             keywords = salient_keywords(self.entities())
@@ -320,11 +325,13 @@ class BriefingRun:
 def run_plan(plan: Plan, state_dir: Path, previous: BriefingState | None, out_dir: Path, reuse: bool = True) -> Outcome:
     """Build one planned briefing (in this process or a worker); errors become a failed Outcome."""
     try:
-        return BriefingRun(plan, Cache(state_dir), previous, out_dir, reuse).run()
+        outcome = BriefingRun(plan, Cache(state_dir), previous, out_dir, reuse).run()
     except PipelineError as exc:
-        return Outcome(plan.briefing.slug, "failed", error=str(exc))
+        outcome = Outcome(plan.briefing.slug, "failed", error=str(exc))
     except Exception as exc:  # one briefing's bug must not take down the batch
-        return Outcome(plan.briefing.slug, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
+        outcome = Outcome(plan.briefing.slug, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kilobytes
+    return replace(outcome, worker=(os.getpid(), round(peak_mb, 1)))
 
 
 def warm_worker(need_nlp: bool) -> None:
@@ -402,8 +409,7 @@ def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, job
                 todo.append((plan, None if force else previous))
         for outcome in run_plans(todo, state_dir, out_root, jobs or default_jobs(config), progress, reuse=not force):
             if strict and outcome.status == "built" and outcome.warnings:
-                outcome = Outcome(outcome.slug, "failed", error=f"{len(outcome.warnings)} warning(s) with --strict",
-                                  warnings=outcome.warnings, stages=outcome.stages)
+                outcome = replace(outcome, status="failed", error=f"{len(outcome.warnings)} warning(s) with --strict")
             if outcome.status == "built":
                 state.briefings[outcome.slug] = BriefingState(dict(outcome.keys), dict(outcome.outputs))
             outcomes.append(outcome)

@@ -10,25 +10,11 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import __version__
-from .config import Config
+from .config import Config, template_dirs
 from .models import Briefing, Note
 
 TEMPLATE = "note.html"
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
-
-
-def builtin_templates() -> Path:
-    """The templates folder shipped with the package (or the repository's, when run from a checkout)."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "templates"
-    return packaged if packaged.is_dir() else here.parent / "templates"
-
-
-def template_dirs(config: Config) -> list[Path]:
-    """Folders searched for the house style's files, the project's override first."""
-    project = config.root / config.templates_dir / config.style
-    builtin = builtin_templates() / config.style
-    return [d for d in (project, builtin) if d.is_dir()]
 
 
 def render_inline(text: str) -> Markup:

@@ -262,6 +262,20 @@ def _find_manuscript(folder: Path, named: str | None, problems: list[str]) -> Pa
     return None
 
 
+def builtin_templates() -> Path:
+    """The templates folder shipped with the package (or the repository's, when run from a checkout)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "templates"
+    return packaged if packaged.is_dir() else here.parent / "templates"
+
+
+def template_dirs(config: Config) -> list[Path]:
+    """Folders searched for the house style's files, the project's override first."""
+    project = config.root / config.templates_dir / config.style
+    builtin = builtin_templates() / config.style
+    return [d for d in (project, builtin) if d.is_dir()]
+
+
 def find_briefings(config: Config) -> list[Path]:
     """Every briefing folder under the inputs folder, sorted by slug."""
     inputs = config.root / config.inputs_dir

@@ -1,0 +1,146 @@
+"""Benchmark the build: cold, no-op and incremental rebuilds of a generated 100-briefing project.
+
+Baselines printed beside our figures:
+- floor: WeasyPrint alone rendering the same HTML files in one process (and divided by the cores);
+- peer: `pandoc NOTE.md -o NOTE.pdf --pdf-engine=weasyprint` run once per note, as an editor would script it.
+
+Usage: python bench/bench_build.py [--briefings 100] [--jobs N] [--pandoc N] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def vary(text: str, n: int) -> str:
+    """Make copy n differ in wording: a numbered sentence added to every paragraph of prose."""
+    def add(match: re.Match) -> str:
+        return f"{match.group(0)} This is remark {n} of the benchmark copy."
+    return re.sub(r"(?m)^(?![#\-*<{\[]|\s|---|WEBVTT|NOTE|\d\d:)[A-Z][^\n]{80,}\.$", add, text, count=3)
+
+
+def make_project(target: Path, count: int) -> list[str]:
+    """A project of `count` briefings made from the bundled examples with varied text."""
+    if target.exists():
+        shutil.rmtree(target)
+    (target / "inputs").mkdir(parents=True)
+    shutil.copy(REPO / "briefings.toml", target)
+    examples = sorted(p for p in (REPO / "inputs").iterdir() if (p / "briefing.toml").exists())
+    slugs = []
+    for n in range(count):
+        example = examples[n % len(examples)]
+        slug = f"{example.name}-{n:03d}"
+        folder = target / "inputs" / slug
+        shutil.copytree(example, folder)
+        for path in folder.iterdir():
+            if path.suffix in (".md", ".txt", ".vtt"):
+                path.write_text(vary(path.read_text(encoding="utf-8"), n), encoding="utf-8")
+        toml = folder / "briefing.toml"
+        toml.write_text(re.sub(r'(?m)^title = "(.*)"', rf'title = "\1 (copy {n})"', toml.read_text()), encoding="utf-8")
+        slugs.append(slug)
+    return slugs
+
+
+def timed_build(project: Path, jobs: int) -> tuple[float, dict]:
+    """Run `briefing build --json` as an editor would; returns (seconds, report)."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--project", str(project), "build", "--json", "--jobs", str(jobs)],
+        cwd=REPO, capture_output=True, text=True,
+    )
+    seconds = time.perf_counter() - started
+    report = json.loads(result.stdout)
+    if report["failed"]:
+        print(f"  ! {len(report['failed'])} failed, e.g. {report['failed'][0]}")
+    return seconds, report
+
+
+def weasyprint_floor(project: Path) -> tuple[float, int]:
+    """Seconds for WeasyPrint alone to render every composed HTML file, one process, warm."""
+    from weasyprint import HTML
+
+    from pipeline.render import RestrictedFetcher
+
+    htmls = sorted((project / "outputs").glob("*/*.html"))
+    HTML(string="<p>warm up</p>").write_pdf()
+    started = time.perf_counter()
+    for html in htmls:
+        folder = project / "inputs" / html.parent.name
+        fetcher = RestrictedFetcher([folder])
+        HTML(string=html.read_text(encoding="utf-8"), base_url=str(folder) + "/", url_fetcher=fetcher).write_pdf(
+            pdf_variant="pdf/a-3b")
+    return time.perf_counter() - started, len(htmls)
+
+
+def pandoc_peer(project: Path, count: int) -> tuple[float, int]:
+    """Seconds for pandoc + WeasyPrint, one process per note, over `count` manuscripts."""
+    notes = sorted((project / "inputs").glob("*/note.md"))[:count]
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    out = Path(tempfile.mkdtemp())
+    started = time.perf_counter()
+    for note in notes:
+        subprocess.run(["pandoc", str(note), "-o", str(out / f"{note.parent.name}.pdf"), "--pdf-engine=weasyprint",
+                        "--metadata", f"title={note.parent.name}"], check=True, env=env, capture_output=True)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(out)
+    return seconds, len(notes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--briefings", type=int, default=100)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--pandoc", type=int, default=100, help="notes to convert with pandoc (0 to skip)")
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "briefing-bench")
+    args = parser.parse_args()
+    cores = args.jobs
+    slugs = make_project(args.dir, args.briefings)
+    print(f"project: {args.dir} ({len(slugs)} briefings), jobs={cores}, cores={os.cpu_count()}")
+
+    cold, report = timed_build(args.dir, cores)
+    workers = report.get("workers", {})
+    print(f"cold build:             {cold:7.2f} s  ({len(report['built'])} built)")
+    print(f"  peak memory per worker: {', '.join(f'{mb:.0f} MB' for mb in workers.values())}")
+    noop, report = timed_build(args.dir, cores)
+    print(f"no-op rebuild:          {noop:7.2f} s  ({len(report['unchanged'])} unchanged)   target <= 0.5 s")
+
+    note = next((args.dir / "inputs").glob("*/note.md"))
+    note.write_text(note.read_text(encoding="utf-8").replace(". ", ". Indeed, ", 1), encoding="utf-8")
+    edit, report = timed_build(args.dir, cores)
+    print(f"one manuscript edited:  {edit:7.2f} s  (built {report['built']})")
+
+    css = args.dir / "templates" / "casis" / "note.css"
+    css.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "templates" / "casis" / "note.css", css)
+    css.write_text(css.read_text() + "\nh2 { letter-spacing: 0.3pt; }\n")
+    restyle, report = timed_build(args.dir, cores)
+    print(f"CSS edited:             {restyle:7.2f} s  ({len(report['built'])} rebuilt)")
+
+    floor, rendered = weasyprint_floor(args.dir)
+    per_note = floor / rendered
+    print(f"floor (WeasyPrint only, 1 process): {floor:7.2f} s for {rendered} notes ({per_note:.3f} s/note); "
+          f"/ {cores} cores = {floor / cores:.2f} s")
+    print(f"  cold build / (floor / cores)   = {cold / (floor / cores):.2f}   target <= 1.3")
+    print(f"  CSS rebuild / (floor / cores)  = {restyle / (floor / cores):.2f}")
+    print(f"  one edit - one note's render   = {edit - per_note:.2f} s   target <= 0.5 s")
+    if args.pandoc:
+        seconds, converted = pandoc_peer(args.dir, args.pandoc)
+        print(f"peer (pandoc + weasyprint per note): {seconds:7.2f} s for {converted} notes "
+              f"({seconds / converted:.3f} s/note); ours cold = {cold / len(slugs):.3f} s/note wall "
+              f"-> pandoc / ours = {(seconds / converted) / (cold / len(slugs)):.2f}x")
+
+
+if __name__ == "__main__":
+    main()
