@@ -117,6 +117,19 @@ def command_search(args: argparse.Namespace) -> int:
     return 0 if (result.notes or result.entities) else 1
 
 
+def command_draft(args: argparse.Namespace) -> int:
+    """Draft a briefing's manuscript from its transcript and slides, for the editor to correct."""
+    from .config import load_config
+    from .draft import write_draft
+
+    result = write_draft(load_config(args.project), args.slug, force=args.force)
+    for warning in result.warnings:
+        print(f"warning: {args.slug}: {warning}", file=sys.stderr)
+    traced = result.trace.coverage()
+    print(f"Drafted {result.manuscript} ({len(result.trace.sentences)} sentences, {traced:.0%} traced to their sources in {result.trace_file.name})")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The `briefing` argument parser with one sub-command per action."""
     parser = argparse.ArgumentParser(prog="briefing", description="Turn talk sources into journal-ready briefing-note PDFs.")
@@ -131,6 +144,11 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="treat warnings as failures")
     build.add_argument("--json", action="store_true", help="print the report as JSON")
     build.set_defaults(func=command_build)
+
+    draft = commands.add_parser("draft", help="draft a note from the transcript for editing", description="Write inputs/<slug>/note.md (status: draft) in the house-style sections, drafted from the transcript and slides, and note.draft.json tracing every sentence to its source. An existing manuscript is kept unless --force.")
+    draft.add_argument("slug", metavar="SLUG", help="the briefing to draft")
+    draft.add_argument("--force", action="store_true", help="overwrite an existing manuscript (the editor's changes are lost)")
+    draft.set_defaults(func=command_draft)
 
     watch = commands.add_parser("watch", help="rebuild on every save", description="Build, then rebuild whatever a saved change affects, until Ctrl-C.")
     watch.add_argument("--interval", type=float, default=0.5, help="seconds between checks for changes (default 0.5)")

@@ -540,26 +540,47 @@ def find_links(text: str) -> list[tuple[str, str]]:
     return links
 
 
+_READING_HEADING = re.compile(r"^\s*(further reading|references|sources|bibliography|reading list|readings)\s*:?\s*$", re.I)
+# Where an APA-style reference begins: "Kessler, N. (2024)." or "UNODC. (2025)."
+_REFERENCE_START = re.compile(r"(?<=[.>\w)])\s+(?=[A-Z][^\s()]*(?:,? (?:[A-Z]\.|&|and|[A-Z][^\s()]*)){0,8}\.? \((?:19|20)\d{2}[a-z]?\))")
+
+
+def slide_references(text: str) -> list[str]:
+    """The references on a slide page: lines re-joined (a URL broken over two lines made whole),
+    split where a new 'Author. (Year)' reference begins; only those holding a link, or all on a
+    'Further reading' slide."""
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    if not lines:
+        return []
+    if not _READING_HEADING.match(lines[0]):
+        return [line for line in lines if find_links(line)]
+    lines = lines[1:]
+    joined = ""
+    for line in lines:
+        broken_url = re.search(r"(?:https?://|www\.|10\.\d{4,9}/)\S*[/\-_=.]$", joined)
+        joined += line if broken_url and re.match(r"[\w./\-?=&#%~]+(?:\s|$)", line) and " " not in line.split(" ")[0][:-1] else " " + line
+    pieces = [p.strip() for p in _REFERENCE_START.split(joined.strip()) if p.strip()]
+    return [p for p in pieces if re.search(r"\((?:19|20)\d{2}", p) or find_links(p)]
+
+
 def further_reading(briefing: Briefing, slides: Sequence[Source], sentences: Sequence[Sentence]) -> list[tuple[str, str, Span]]:
-    """FURTHER READING: the briefing's references, then each URL or DOI found in the slides or transcript,
-    as (Markdown, plain text, span); the slide line holding a link is kept as its reference text."""
+    """FURTHER READING: the briefing's references, then those found in the slides, then any URL or DOI
+    spoken in the transcript, as (Markdown, plain text, span); each link is given once."""
     items = [(ref, ref, _metadata_span("further_reading")) for ref in briefing.further_reading]
     seen = {url.rstrip("/").lower() for ref in briefing.further_reading for _, url in find_links(ref)}
     found: list[tuple[str, Span]] = []
     for src in slides:
         for seg in src.segments:
-            for line in seg.text.splitlines():
-                found.append((line.strip(), Span(seg.file, "slides", page=seg.page, quote=line.strip())))
-    found += [(s.span.quote, s.span) for s in sentences]
+            found += [(ref, Span(seg.file, "slides", page=seg.page, quote=ref)) for ref in slide_references(seg.text)]
+    found += [(s.span.quote, s.span) for s in sentences if find_links(s.span.quote)]
     for line, span in found:
         links = find_links(line)
         fresh = [(raw, url) for raw, url in links if url.rstrip("/").lower() not in seen]
-        if not fresh:
+        if links and not fresh or any(line == plain for _, plain, _ in items):
             continue
         seen |= {url.rstrip("/").lower() for _, url in links}
-        if span.kind == "transcript" or len(line) > 300:
-            for _, url in fresh:
-                items.append((f"<{url}>", url, span))
+        if span.kind == "transcript":
+            items += [(f"<{url}>", url, span) for _, url in fresh]
             continue
         markdown, pos = [], 0
         for raw, url in links:
@@ -695,13 +716,16 @@ class DraftResult:
     warnings: tuple[str, ...] = ()
 
 
-def write_draft(config, slug: str, force: bool = False) -> DraftResult:
+def write_draft(config, slug: str, force: bool = False, *, use_entities: bool = True) -> DraftResult:
     """Draft `inputs/<slug>/note.md` (status: draft) and `note.draft.json` from the briefing's sources.
 
-    An existing manuscript is never overwritten unless `force` is given.
+    An existing manuscript is never overwritten unless `force` is given. With `use_entities`, the
+    extract stage's entities weigh sentence salience (loads the spaCy model).
     """
-    from .build import ingest_briefing, write_atomic
+    from .build import read_options
     from .config import find_briefings, load_briefing
+    from .ingest import list_sources, read_source
+    from .state import write_atomic
 
     folders = {f.name: f for f in find_briefings(config)}
     if slug not in folders:
@@ -717,9 +741,20 @@ def write_draft(config, slug: str, force: bool = False) -> DraftResult:
             target = briefing.manuscript
         else:
             warnings.append(f"{briefing.manuscript.name} is kept; the draft goes to note.md, which builds use only if briefing.toml does not name a manuscript")
-    _, sources, read_warnings = ingest_briefing(replace(briefing, manuscript=None), config)
-    warnings += read_warnings
-    note, trace = draft_note(briefing, sources)
+    sources = []
+    for spec in list_sources(replace(briefing, manuscript=None)):
+        try:
+            sources.append(read_source(spec.path, read_options(config, spec.password)))
+        except PipelineError as exc:
+            warnings.append(f"skipped source {exc}")
+            continue
+        warnings += sources[-1].warnings
+    entities: Sequence[Entity] = ()
+    if use_entities:
+        from .extract import extract_entities  # spaCy only where needed
+
+        entities = extract_entities(sources, speakers=[briefing.speaker])
+    note, trace = draft_note(briefing, sources, entities)
     trace_file = target.with_name(target.stem + ".draft.json")
     metadata = {"status": "draft", "drafted_from": [Path(s.path).name for s in sources], "trace": trace_file.name}
     write_atomic(target, note_to_markdown(note, metadata))
