@@ -186,6 +186,25 @@ def read_options(config: Config, password: str | None = None) -> ReadOptions:
     return ReadOptions(password, int(config.max_file_mb * 1024 * 1024), config.max_pages)
 
 
+def ingest_briefing(manuscript: SourceSpec | None, specs: Sequence[SourceSpec],
+                    config: Config) -> tuple[Source | None, list[Source], list[str]]:
+    """Read the manuscript (its errors fail the briefing) and every other source (its errors are warnings)."""
+    warnings: list[str] = []
+    parsed = read_source(manuscript.path, read_options(config)) if manuscript else None
+    sources = []
+    for spec in specs:
+        try:
+            source = read_source(spec.path, read_options(config, spec.password))
+        except PipelineError as exc:
+            warnings.append(f"skipped source {exc}")
+            continue
+        sources.append(source)
+        warnings += source.warnings
+    if parsed is not None:
+        warnings += parsed.warnings
+    return parsed, sources, warnings
+
+
 def make_note(briefing: Briefing, manuscript: Source | None, sources: Sequence[Source],
               entities: Sequence[Entity] = ()) -> tuple[Note, list[str]]:
     """The note from the editor's manuscript; without one, drafted in memory from the transcript."""
@@ -230,19 +249,7 @@ class BriefingRun:
         """Parse the manuscript and the other sources; a broken non-manuscript source is a warning."""
 
         def compute():
-            config, warnings = self.plan.config, []
-            manuscript = read_source(self.plan.manuscript.path, read_options(config)) if self.plan.manuscript else None
-            sources = []
-            for spec in self.plan.sources:
-                try:
-                    source = read_source(spec.path, read_options(config, spec.password))
-                except PipelineError as exc:
-                    warnings.append(f"skipped source {exc}")
-                    continue
-                sources.append(source)
-                warnings += source.warnings
-            if manuscript is not None:
-                warnings += manuscript.warnings
+            manuscript, sources, warnings = ingest_briefing(self.plan.manuscript, self.plan.sources, self.plan.config)
             return (manuscript, sources), warnings
 
         return self.stage("ingest", compute)

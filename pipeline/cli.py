@@ -79,6 +79,39 @@ def command_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_entities(args: argparse.Namespace) -> int:
+    """Extract the entities of one source file or of every source of a briefing folder."""
+    from .build import ingest_briefing, read_options
+    from .config import load_briefing, load_config
+    from .extract import entities_to_json, extract_entities
+    from .ingest import list_sources, read_source
+    from .models import SourceSpec
+
+    config = load_config(args.project)
+    if args.path.is_dir():
+        briefing, config = load_briefing(args.path, config)
+        spec = SourceSpec(briefing.manuscript) if briefing.manuscript else None
+        manuscript, sources, warnings = ingest_briefing(spec, list_sources(briefing), config)
+        sources = ([manuscript] if manuscript else []) + sources
+        speakers = [briefing.speaker]
+    else:
+        sources, warnings, speakers = [read_source(args.path, read_options(config))], [], []
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    entities = extract_entities(sources, speakers=speakers)
+    if args.json:
+        print(json.dumps(entities_to_json(entities), ensure_ascii=False, indent=1))
+        return 0
+    for entity in entities:
+        extra = f"  CAS {entity.cas}" if entity.cas else ""
+        print(f"{entity.type:<9} {entity.subtype:<18} {entity.id:<28} {entity.name}  ×{entity.count}{extra}")
+        for mention in entity.mentions:
+            where = f"p. {mention.page}" if mention.page else (f"{mention.start:.1f} s" if mention.start is not None else "")
+            speaker = f" ({mention.speaker})" if mention.speaker else ""
+            print(f"    {mention.file} {where}{speaker}: {mention.text!r}")
+    return 0
+
+
 def command_check(args: argparse.Namespace) -> int:
     """Check inputs and built PDFs; list findings (file: problem) and exit 1 when any."""
     from .archive.check import check_project
@@ -153,6 +186,12 @@ def make_parser() -> argparse.ArgumentParser:
     watch = commands.add_parser("watch", help="rebuild on every save", description="Build, then rebuild whatever a saved change affects, until Ctrl-C.")
     watch.add_argument("--interval", type=float, default=0.5, help="seconds between checks for changes (default 0.5)")
     watch.set_defaults(func=command_watch)
+
+    entities = commands.add_parser("entities", help="list the countries, actors and chemicals of a source or briefing",
+                                   description="Extract countries, regions, actors and chemicals from one source file or a briefing folder, with every mention.")
+    entities.add_argument("path", type=Path, metavar="PATH", help="a source file or a briefing folder")
+    entities.add_argument("--json", action="store_true", help='print {"entities": [...]} as JSON')
+    entities.set_defaults(func=command_entities)
 
     config = commands.add_parser("config", help="list every setting, its value and what it means", description="List every project setting with its current value and a one-line description.")
     config.set_defaults(func=command_config)
