@@ -393,13 +393,7 @@ def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, job
     with project_lock(state_dir, notify):
         remove_stale_temporaries(out_root)
         state = load_state(state_dir)
-        folders = find_briefings(config)
-        if slugs:
-            known = {f.name: f for f in folders}
-            missing = [s for s in slugs if s not in known]
-            if missing:
-                raise PipelineError(f"no such briefing: {', '.join(missing)} (in {config.root / config.inputs_dir})")
-            folders = [known[s] for s in dict.fromkeys(slugs)]
+        folders = find_briefings(config, slugs)
         outcomes = [] if slugs else remove_deleted(state, {f.name for f in folders}, out_root)
         env = environment_keys(config)
         todo: list[tuple[Plan, BriefingState | None]] = []

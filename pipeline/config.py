@@ -6,9 +6,9 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, Sequence, get_type_hints
 
-from .errors import ConfigError
+from .errors import ConfigError, PipelineError
 from .models import Briefing, SourceSpec
 
 PROJECT_FILE = "briefings.toml"
@@ -276,9 +276,14 @@ def template_dirs(config: Config) -> list[Path]:
     return [d for d in (project, builtin) if d.is_dir()]
 
 
-def find_briefings(config: Config) -> list[Path]:
-    """Every briefing folder under the inputs folder, sorted by slug."""
+def find_briefings(config: Config, slugs: Sequence[str] = ()) -> list[Path]:
+    """The briefing folders under the inputs folder: the named ones in order, else all sorted by slug."""
     inputs = config.root / config.inputs_dir
-    if not inputs.is_dir():
-        return []
-    return sorted(p for p in inputs.iterdir() if p.is_dir() and not p.name.startswith("."))
+    folders = sorted(p for p in inputs.iterdir() if p.is_dir() and not p.name.startswith(".")) if inputs.is_dir() else []
+    if not slugs:
+        return folders
+    known = {f.name: f for f in folders}
+    missing = [s for s in slugs if s not in known]
+    if missing:
+        raise PipelineError(f"no such briefing: {', '.join(missing)} (in {inputs})")
+    return [known[s] for s in dict.fromkeys(slugs)]
