@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import __version__
-from ..config import Config, find_briefings, load_briefing
+from ..config import Config, find_briefings
 from ..errors import PipelineError
 from .catalog import CATALOG_FILE, CatalogEntry, build_catalog
-from .embed import ENTITIES_CSV, ENTITIES_FILE, META_FILE, output_dir, read_meta
+from .embed import ENTITIES_CSV, ENTITIES_FILE, META_FILE, meta_from_inputs, output_dir, read_meta
 
 # The files of a briefing's output folder that the package carries (when present).
 PAYLOAD_SUFFIXES = (".pdf", ".html")
@@ -48,20 +48,6 @@ def parse_issue(text: str) -> tuple[int, int]:
     return int(volume), int(issue)
 
 
-def _status_from_inputs(folder: Path, config: Config) -> dict:
-    """A minimal meta record read from the inputs, for outputs built without a meta.json."""
-    from ..ingest import read_source
-
-    briefing, config = load_briefing(folder, config)
-    status = briefing.status
-    if briefing.manuscript is not None:
-        status = str(read_source(briefing.manuscript).metadata.get("status", status))
-    return {"slug": briefing.slug, "status": status, "title": briefing.title, "author": briefing.author,
-            "speaker": briefing.speaker, "event": briefing.event, "date": briefing.date.isoformat(),
-            "volume": briefing.volume, "issue": briefing.issue, "journal": config.journal,
-            "licence_url": config.licence_url, "keywords": list(briefing.keywords)}
-
-
 def candidates(config: Config, issue: tuple[int, int] | None = None, check: bool = True) -> list[Candidate]:
     """Every briefing with its outputs and, for those that cannot go in the package, the reason."""
     from .check import check_briefing
@@ -73,7 +59,7 @@ def candidates(config: Config, issue: tuple[int, int] | None = None, check: bool
         meta = read_meta(out)
         if meta is None:
             try:
-                meta = _status_from_inputs(folder, config)
+                meta = meta_from_inputs(folder, config)
             except PipelineError as exc:
                 found.append(Candidate(slug, out, {}, f"inputs do not load: {str(exc).splitlines()[0]}"))
                 continue
@@ -147,7 +133,8 @@ def make_bag(config: Config, out: Path, issue: tuple[int, int] | None = None, ch
         problems = validate_bag(staging)
         if problems:
             raise PipelineError(f"{out}: the new bag does not validate: {'; '.join(problems)}")
-        staging.chmod(0o755)  # mkdtemp makes it private; the package is meant to be shared
+        for folder in (staging, staging / "data"):
+            folder.chmod(0o755)  # mkdtemp (here and in bagit) makes folders private; a deposit is shared
         if out.exists():
             out.rmdir()
         os.replace(staging, out)

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ..config import Config
-from ..errors import SourceError
-from .embed import ENTITIES_FILE, META_FILE, read_meta, sha256_file
+from ..errors import PipelineError, SourceError
+from .embed import ENTITIES_FILE, META_FILE, meta_from_inputs, read_meta, sha256_file
 
 CATALOG_FILE = "catalog.sqlite"
 SCHEMA_VERSION = 1
@@ -142,7 +142,8 @@ def pdf_page_texts(path: Path) -> list[str]:
 
 def _form_pattern(form: str) -> re.Pattern:
     """A pattern for an entity's surface form as a whole word; short all-caps forms ("US") match case-sensitively."""
-    escaped = r"\s+".join(re.escape(part) for part in form.split())
+    # A line may break after a hyphen ("4-" / "ANPP"), which the extracted text shows as "4- ANPP".
+    escaped = r"\s+".join(re.escape(part).replace(r"\-", r"-\s?") for part in form.split())
     flags = 0 if (form.isupper() and len(form) <= 5) else re.IGNORECASE
     # A hyphen joins words in chemical names: 4-AP must not match inside 1-boc-4-AP.
     return re.compile(rf"(?<![\w-]){escaped}(?!\w|-\w)", flags)
@@ -232,8 +233,16 @@ def output_entries(config: Config) -> list[CatalogEntry]:
     entries = []
     for folder in sorted(p for p in outputs.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if (folder / f"{folder.name}.pdf").is_file():
-            entries.append(CatalogEntry(folder.name, folder, read_meta(folder) or {}))
+            entries.append(CatalogEntry(folder.name, folder, read_meta(folder) or _meta_from_inputs(config, folder.name)))
     return entries
+
+
+def _meta_from_inputs(config: Config, slug: str) -> dict[str, Any]:
+    """The briefing's metadata from its inputs when the build wrote no meta.json (empty when they are gone)."""
+    try:
+        return meta_from_inputs(config.root / config.inputs_dir / slug, config)
+    except PipelineError:
+        return {}
 
 
 def refresh_catalog(config: Config) -> Path:
@@ -317,9 +326,9 @@ def format_result(result: SearchResult) -> str:
         cas = f", CAS {hit.cas}" if hit.cas else ""
         lines.append(f"{hit.slug}: {hit.type} {hit.name} ({hit.id}{cas}) on note page(s) {pages}; {len(hit.mentions)} source mention(s)")
         for m in hit.mentions:
-            where = f"page {m.source_page}" if m.source_page is not None else (f"{m.start:.1f} s" if m.start is not None else "")
+            where = f" page {m.source_page}" if m.source_page is not None else (f" {m.start:.1f} s" if m.start is not None else "")
             who = f" ({m.speaker})" if m.speaker else ""
-            lines.append(f"    {m.file} {where}{who}: {m.text}".rstrip())
+            lines.append(f"    {m.file}{where}{who}: {m.text}")
     for note in result.notes:
         lines.append(f"{note.slug}: text matches on page(s) {', '.join(map(str, note.pages))} — {note.title} [{note.status}]")
     if not lines:

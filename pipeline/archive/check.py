@@ -127,9 +127,13 @@ def _manuscript_findings(briefing: Briefing, config: Config) -> list[Finding]:
     from ..draft import REQUIRED, SECTIONS, note_from_manuscript
     from ..ingest import read_source
 
+    from ..ingest import list_sources
+
     slug = briefing.slug
-    if briefing.manuscript is None:
-        return [Finding(slug, _rel(briefing.folder, config.root), "no manuscript (note.md or note.docx)", "input")]
+    if briefing.manuscript is None:  # the draft stage writes the note from the sources
+        if list_sources(briefing):
+            return []
+        return [Finding(slug, _rel(briefing.folder, config.root), "no manuscript (note.md or note.docx) and no sources to draft the note from", "input")]
     file = _rel(briefing.manuscript, config.root)
     try:
         note, _warnings = note_from_manuscript(read_source(briefing.manuscript), briefing)

@@ -142,6 +142,22 @@ def meta_record(briefing: Briefing, config: Config, status: str, out_dir: Path |
     }
 
 
+def meta_from_inputs(folder: Path, config: Config) -> dict[str, Any]:
+    """The meta record rebuilt from a briefing's inputs, for outputs built without a meta.json.
+
+    The status is the manuscript's front-matter `status` when it has one, else briefing.toml's,
+    as the draft stage decides it. Raises PipelineError when the inputs do not load.
+    """
+    from ..config import load_briefing
+    from ..ingest import read_source
+
+    briefing, config = load_briefing(folder, config)
+    status = briefing.status
+    if briefing.manuscript is not None:
+        status = str(read_source(briefing.manuscript).metadata.get("status", status))
+    return meta_record(briefing, config, status)
+
+
 def meta_json(record: dict[str, Any]) -> str:
     """A meta.json record as stable, sorted, indented JSON text."""
     return json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
