@@ -136,6 +136,15 @@ def test_input_findings(project):
     assert ("inputs/port-scanners/briefing.toml", "setting 'licence_url': expected an http(s) URL, found 'creativecommons by-nc-nd'", "input") in found
 
 
+def test_a_note_drafted_from_sources_needs_no_manuscript(project):
+    (project / "inputs" / SLUG / "note.md").unlink()
+    report = check_project(load_config(project), [SLUG])
+    assert [f for f in report.findings if f.stage == "input"] == []
+    (project / "inputs" / SLUG / "transcript.vtt").unlink()
+    found = [str(f) for f in check_project(load_config(project), [SLUG]).findings if f.stage == "input"]
+    assert found == [f"inputs/{SLUG}: no manuscript (note.md or note.docx) and no sources to draft the note from"]
+
+
 def test_missing_pdf_and_damaged_header(project, tmp_path):
     pdf_of(project, "port-scanners").unlink()
     assert problems(project, "port-scanners") == ["not built: no PDF (run `briefing build` first)"]

@@ -15,7 +15,7 @@ from ..errors import PipelineError, SourceError
 from .embed import ENTITIES_FILE, META_FILE, meta_from_inputs, read_meta, sha256_file
 
 CATALOG_FILE = "catalog.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # bump when the tables or what gets indexed change: older catalogs are then rebuilt
 SCHEMA = """
 create table if not exists schema (version integer not null);
 create table if not exists briefings (
