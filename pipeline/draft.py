@@ -610,7 +610,7 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     talk = [s for s in sentences if s.role == TALK]
     out = DraftedSections()
 
-    topics = themes(talk, entities, slides, proper)
+    topics = themes([s for s in talk if scores[s.index] > 0], entities, slides, proper)
     _key_events(out, briefing, transcript, topics)
 
     for text, span in _biography(transcript, sentences, person):

@@ -69,6 +69,13 @@ _ADVERB = frozenset("just also always never still often really only even actuall
 _IRREGULAR = {"am": "is", "have": "has", "do": "does", "don't": "doesn't", "haven't": "hasn't", "go": "goes", "'m": "is"}
 # Openings that read wrongly after "X explained that": answers, imperatives, exclamations.
 _UNFRAMED = re.compile(r"^(?:Yes|No|But|And|Or|Yet|Because|Quite|Look|Think|Consider|Imagine|Take|Remember|Note|See|Let|Keep|Picture|Compare|Ask|Go|Please)\b")
+# Words that open sentences but are never names.
+_FUNCTION_WORDS = frozenset(
+    "a an the this that these those it its they there here what which who when where why how if so and but or "
+    "because while although though since as at in on of for from by with to into after before until during "
+    "most many some any all each every no not only even also yes one two three four five first second third "
+    "roughly mostly about around nearly almost perhaps maybe".split()
+)
 _PLURAL_OR_YOU = re.compile(r"\b(we|us|our|ours|ourselves|you|your|yours)\b", re.I)
 
 
@@ -183,15 +190,22 @@ def attribute(text: str, person: Person, verb: str, proper: frozenset[str], *, s
 
 
 def proper_words(texts: Sequence[str]) -> frozenset[str]:
-    """Words written capitalised inside sentences more often than not (names, places)."""
+    """Capitalised words (names, places) — those never written in lower case inside a sentence,
+    or written capitalised there more often than not; sentence-initial words count only when
+    the lower-case form never appears."""
     upper: dict[str, int] = {}
     lower: dict[str, int] = {}
+    first: set[str] = set()
     for text in texts:
         for word in re.findall(r"(?<=[\w,;] )([A-Za-z][\w'’\-]*)", text):
             bucket = upper if word[0].isupper() else lower
-            key = word.lower()
-            bucket[key] = bucket.get(key, 0) + 1
-    return frozenset(w[:1].upper() + w[1:] for w, n in upper.items() if n > lower.get(w, 0))
+            bucket[word.lower()] = bucket.get(word.lower(), 0) + 1
+        opening = re.match(r"([A-Z][\w'’\-]*)", text)
+        if opening:
+            first.add(opening.group(1).lower())
+    names = {w for w, n in upper.items() if n > lower.get(w, 0)}
+    names |= {w for w in first if w not in lower and w not in _FUNCTION_WORDS}
+    return frozenset(w[:1].upper() + w[1:] for w in names)
 
 
 REPORTING_VERBS = ("explained", "noted", "observed", "pointed out", "stated", "said")

@@ -315,7 +315,7 @@ _LIKE = re.compile(r"\blike,\s+", re.I)
 _OPENER = re.compile(r"^(?:(?:so|and|okay|ok|alright|all right|oh)\b,?\s+|(?:right|well|now|yeah|anyway|sorry|um|uh)\s*[,.]\s*)+", re.I)
 # Words that may legitimately be doubled ("that that", "had had").
 _DOUBLE_OK = frozenset({"that", "had"})
-_REPEAT = re.compile(r"\b(\w+(?:\s+\w+)?)(?:(?:\s*,\s*|\s*[-–—]+\s*|\s+)\1\b)+", re.I)
+_REPEAT = re.compile(r"\b(\w+(?:\s+\w+){0,3})(?:(?:\s*,\s*|\s*[-–—]+\s*|\s+)\1\b)+", re.I)
 _STUTTER = re.compile(r"\b(\w{1,4})-\s+(?=(\w+))", re.I)
 # A false start: a few words broken off by a dash, then the sentence begins again.
 _FALSE_START = re.compile(r"^(?:\S+\s+){0,3}\S+\s*(?:—|–|--)\s*(?=\w)")
