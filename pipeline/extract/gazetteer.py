@@ -79,8 +79,10 @@ def _norm(text: str) -> str:
 def _variants(form: str, kind: str) -> set[str]:
     """Case variants worth matching: as written, UPPER (headings), and for chemicals lower/Capitalised."""
     out = {form, form.upper()}
-    if kind == CHEMICAL and not any(c.isupper() for c in form):
-        out |= {form.lower(), form[:1].upper() + form[1:]}
+    if kind == CHEMICAL:
+        low = form.lower()
+        first = next((i for i, c in enumerate(low) if c.isalpha()), 0)
+        out |= {low, low[:first] + low[first].upper() + low[first + 1:]}
     return out
 
 

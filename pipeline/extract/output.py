@@ -79,9 +79,15 @@ def unattested(manuscript: Source, others: Sequence[Source], entities: Sequence[
         return []  # nothing to attest against: every entity would be flagged
     ms_files = {s.file for s in manuscript.segments} | {manuscript.path}
     other_files = {s.file for src in others for s in src.segments} | {src.path for src in others}
+    from .gazetteer import slug
+    from .resolve import clean_name
+
+    # A speaker of another source (a transcript's voice) attests that person.
+    speakers = {"person:" + slug(clean_name(s.speaker)) for src in others for s in src.segments
+                if s.speaker}
     warnings = []
     for e in entities:
-        if e.type not in ATTESTED_TYPES:
+        if e.type not in ATTESTED_TYPES or e.id in speakers:
             continue
         in_ms = [m for m in e.mentions if m.file in ms_files]
         if not in_ms or any(m.file in other_files for m in e.mentions):

@@ -12,6 +12,8 @@ from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, load_gazetteer, slug
 
 TYPE_ORDER = {ACTOR: 0, CHEMICAL: 1, COUNTRY: 2, REGION: 3}
 HONORIFICS = re.compile(r"^(?:(?:Mr|Ms|Mrs|Dr|Prof|Professor|Sir|Dame|Madam|Miss|Mx)\.?\s+)+")
+_CAP = r"[A-Z][\w'’\-]*"
+LONG_FORM = re.compile(rf"({_CAP}(?:\s+(?:(?:of|and|for|on|the|de|del|la|los|against|in)\s+)*{_CAP})+)$")
 ABBREV_DEF = re.compile(r"\(\s*(?:the\s+)?([A-Z0-9][A-Za-z0-9&\-]{1,11})\s*\)")
 
 
@@ -71,6 +73,17 @@ def link_abbreviations(raws: list[Raw], sources: Sequence[Source]) -> list[Raw]:
                     and r.text != abbr]
             if long and _acronym_fits(abbr, long[-1].text):
                 defined.setdefault(abbr, (long[-1].type, long[-1].id))
+                continue
+            # Nothing tagged the long form: take the run of capitalised words before "(".
+            run = LONG_FORM.search(text[:gap_start].rstrip())
+            if run and not long and _acronym_fits(abbr, run.group(1)) and abbr not in defined:
+                start = run.start(1)
+                if any(r.start < gap_start and start < r.end for r in items):
+                    continue
+                new = Raw(si, gi, start, run.end(1), run.group(1), ACTOR, "org:" + slug(run.group(1)))
+                raws.append(new)
+                items.append(new)
+                defined[abbr] = (ACTOR, new.id)
     if not defined:
         return raws
     out = [replace(r, type=defined[r.text][0], id=defined[r.text][1]) if r.text in defined else r
@@ -124,11 +137,24 @@ def resolve_persons(raws: list[Raw], speakers: Sequence[str]) -> list[Raw]:
         return text
 
     known_tokens = set(by_last) | set(by_first) | full_names
+    known_tokens |= {r.text for r in raws if r.id.startswith("person:") and " " not in r.text}
+
+    def model_made(r: Raw) -> bool:
+        return r.type in {REGION, ACTOR} and r.id not in gaz.records \
+            and not r.id.startswith("person:")
+
+    # The model sometimes calls "Amara Okafor" a place when "Dr. Okafor" is known to be a person.
+    for r in raws:
+        parts = r.text.split()
+        if model_made(r) and 2 <= len(parts) <= 4 and parts[-1] in known_tokens \
+                and all(p[:1].isupper() for p in parts):
+            full_names.add(r.text)
+            by_last[parts[-1]].add(r.text)
+            by_first[parts[0]].add(r.text)
+    known_tokens |= full_names
     out = []
     for r in raws:
-        model_made = r.type in {REGION, ACTOR} and r.id not in gaz.records \
-            and not r.id.startswith("person:")
-        if r.id.startswith("person:") or (model_made and r.text in known_tokens):
+        if r.id.startswith("person:") or (model_made(r) and r.text in known_tokens):
             name = canonical(r.text)
             out.append(replace(r, type=ACTOR, id="person:" + slug(name)))
         else:

@@ -1,0 +1,280 @@
+"""Tests of the extract stage: gold-set validity, data files, each known trap, ids, outputs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.models import Segment, Source
+
+REPO = Path(__file__).resolve().parents[1]
+GOLD_DIR = REPO / "tests" / "gold"
+DATA = REPO / "pipeline" / "data"
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    """The extraction pipeline, loaded once for the module."""
+    from pipeline.extract import load_nlp
+
+    return load_nlp()
+
+
+@pytest.fixture(scope="module")
+def ex(nlp):
+    """extract_text bound to the shared pipeline: returns {(type, id): [mention texts]}."""
+    from pipeline.extract import extract_text
+
+    def run(text, speakers=()):
+        return {(e.type, e.id): [m.text for m in e.mentions]
+                for e in extract_text(text, speakers=speakers, nlp=nlp)}
+
+    return run
+
+
+# ---------------------------------------------------------------- gold set and data files
+
+def _gold():
+    return [json.loads(line) for line in (GOLD_DIR / "gold.jsonl").read_text("utf-8").splitlines()]
+
+
+def test_gold_set_is_valid_and_large_enough():
+    records = _gold()
+    assert len(records) >= 25
+    assert sum(len(r["mentions"]) for r in records) >= 400
+    forms = {"COUNTRY": r"^[A-Z]{3}$", "REGION": r"^region:[a-z0-9-]+$",
+             "ACTOR": r"^(person|org):[a-z0-9-]+$", "CHEMICAL": r"^chem:[a-z0-9-]+$"}
+    import pycountry
+
+    for r in records:
+        assert r["split"] in {"dev", "heldout"} and r["kind"] in {"note", "transcript"}
+        ends = []
+        for m in r["mentions"]:
+            assert r["text"][m["start"]:m["end"]] == m["text"], (r["id"], m)
+            assert re.match(forms[m["type"]], m["id"]), m
+            if m["type"] == "COUNTRY":
+                assert pycountry.countries.get(alpha_3=m["id"]) is not None, m
+            ends.append((m["start"], m["end"]))
+        ends.sort()
+        assert all(a[1] <= b[0] for a, b in zip(ends, ends[1:])), f"{r['id']}: overlapping spans"
+
+
+def test_gold_jsonl_is_built_from_source():
+    sys.path.insert(0, str(GOLD_DIR))
+    try:
+        import build_gold
+    finally:
+        sys.path.pop(0)
+    assert build_gold.build() == _gold()
+
+
+def _cas_ok(cas: str) -> bool:
+    a, b, check = cas.split("-")
+    digits = (a + b)[::-1]
+    return sum((i + 1) * int(d) for i, d in enumerate(digits)) % 10 == int(check)
+
+
+def test_chemical_lexicon_cas_numbers_and_sources():
+    data = json.loads((DATA / "chemicals.json").read_text("utf-8"))
+    refs = data["_sources"]["references"]
+    by_id = {c["id"]: c for c in data["chemicals"]}
+    required = ["fentanyl", "carfentanil", "npp", "4-anpp", "4-ap", "1-boc-4-ap", "norfentanyl",
+                "4-piperidone", "1-boc-4-piperidone", "methamphetamine", "amphetamine", "ephedrine",
+                "pseudoephedrine", "p2p", "methylamine", "heroin", "cocaine", "ketamine", "mdma",
+                "sarin", "vx", "sulfur-mustard", "chlorine", "isopropanol",
+                "methylphosphonic-difluoride", "sodium-cyanide", "benzyl-cyanide", "xylazine"]
+    for name in required:
+        assert by_id[f"chem:{name}"]["cas"], name
+    assert by_id["chem:novichok"] and by_id["chem:a-234"]
+    for c in data["chemicals"]:
+        if c["cas"]:
+            assert re.fullmatch(r"\d{2,7}-\d{2}-\d", c["cas"]) and _cas_ok(c["cas"]), c["id"]
+            assert len(set(c["refs"])) >= 2 and set(c["refs"]) <= set(refs), c["id"]
+    assert by_id["chem:npp"]["control"] == "1988 UN Convention Table I (2017)"
+    assert by_id["chem:norfentanyl"]["cas"] == "1609-66-1"
+
+
+def test_gazetteer_files_have_unique_well_formed_ids():
+    actors = json.loads((DATA / "actors.json").read_text("utf-8"))["actors"]
+    regions = json.loads((DATA / "regions.json").read_text("utf-8"))["regions"]
+    ids = [a["id"] for a in actors] + [r["id"] for r in regions]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"(org|region):[a-z0-9-]+", i) for i in ids)
+    subtypes = {"person", "criminal_group", "government_agency", "international_org", "company",
+                "organization"}
+    assert {a["subtype"] for a in actors} <= subtypes
+
+
+# ---------------------------------------------------------------- pipeline
+
+def test_pipeline_components_and_cache(nlp):
+    from pipeline.extract import load_nlp
+
+    names = nlp.pipe_names
+    assert names.index("gazetteer_ruler") < names.index("entity_context") < names.index("ner")
+    assert names[-1] == "entity_canonicalizer"
+    assert "parser" not in names and "tagger" not in names
+    assert load_nlp() is nlp
+
+
+def test_only_extract_imports_spacy():
+    for path in (REPO / "pipeline").rglob("*.py"):
+        if "extract" in path.relative_to(REPO / "pipeline").parts:
+            continue
+        assert not re.search(r"^\s*(import|from)\s+spacy\b", path.read_text("utf-8"), re.M), path
+
+
+# ---------------------------------------------------------------- traps
+
+def test_fentanyl_is_a_chemical_not_a_person(ex):
+    got = ex("Fentanyl arrived first. Fentanyl said more about the market than any cartel did.")
+    assert got[("CHEMICAL", "chem:fentanyl")] == ["Fentanyl", "Fentanyl"]
+    assert not any(k[1].startswith("person:") for k in got)
+
+
+def test_speaker_surname_is_a_person_not_a_place(ex):
+    got = ex("Okafor argued that Okafor's data on Mexico were the best available.",
+             speakers=["Dr. Amara Okafor"])
+    assert got[("ACTOR", "person:amara-okafor")] == ["Okafor", "Okafor"]
+    assert set(got) == {("ACTOR", "person:amara-okafor"), ("COUNTRY", "MEX")}
+
+
+def test_us_pronoun_versus_country(ex):
+    got = ex("Tell us what the US border agents found. Let us move on; the U.S. was slow.")
+    assert got == {("COUNTRY", "USA"): ["US", "U.S."]}
+
+
+def test_all_caps_lines(ex):
+    assert ex("LET US TALK ABOUT PRECURSORS\nJOIN US FOR THE PANEL") == {}
+    got = ex("THE US AND CHINA: WHAT CHANGED IN 2023\nKEY EVENTS\nNATURE OF DISCUSSION")
+    assert got == {("COUNTRY", "USA"): ["US"], ("COUNTRY", "CHN"): ["CHINA"]}
+
+
+def test_jordan_georgia_chad(ex):
+    got = ex("Mr. Jordan said that refugees in Jordan need help.", speakers=["Mr. Michael Jordan"])
+    assert got == {("ACTOR", "person:michael-jordan"): ["Jordan"], ("COUNTRY", "JOR"): ["Jordan"]}
+    assert ("REGION", "region:georgia-us") in ex("She grew up in Atlanta, Georgia, near the port.")
+    assert ("COUNTRY", "GEO") in ex("Tbilisi is the capital of Georgia, next to Armenia.")
+    got = ex("Chad Miller said that Chad and Niger face the same smuggling routes.")
+    assert got[("COUNTRY", "TCD")] == ["Chad"]
+    assert ("ACTOR", "person:chad-miller") in got
+
+
+def test_npp_nuclear_plant_versus_precursor(ex):
+    got = ex("The Zaporizhzhia NPP lost external power, the IAEA said.")
+    assert ("CHEMICAL", "chem:npp") not in got
+    assert not any(k[0] == "REGION" for k in got)
+    got = ex("NPP and 4-ANPP are fentanyl precursors shipped from China.")
+    assert got[("CHEMICAL", "chem:npp")] == ["NPP"]
+
+
+def test_four_ap_aminopyridine_versus_precursor(ex):
+    got = ex("4-Aminopyridine (4-AP) blocks potassium channels. 4-AP is used in multiple sclerosis.")
+    assert got == {("CHEMICAL", "chem:4-aminopyridine"): ["4-Aminopyridine", "4-AP", "4-AP"]}
+    got = ex("Vendors switched to 4-AP and 1-boc-4-AP, both fentanyl precursors.")
+    assert got[("CHEMICAL", "chem:4-ap")] == ["4-AP"]
+    assert got[("CHEMICAL", "chem:1-boc-4-ap")] == ["1-boc-4-AP"]
+
+
+# ---------------------------------------------------------------- ids and abbreviations
+
+def test_united_states_forms_share_one_id(ex):
+    got = ex("The U.S. and the US Navy agree; the United States of America and America, "
+             "like most Americans, see it the same way as the United States.")
+    assert got[("COUNTRY", "USA")] == ["U.S.", "US", "United States of America", "America",
+                                       "Americans", "United States"]
+    assert ex("Mexican cartels")[("COUNTRY", "MEX")] == ["Mexican"]
+
+
+def test_abbreviation_defined_in_text_links_short_form(ex):
+    got = ex("The United Nations Office on Drugs and Crime (UNODC) published data. UNODC agreed.")
+    assert got == {("ACTOR", "org:unodc"): ["United Nations Office on Drugs and Crime", "UNODC",
+                                             "UNODC"]}
+    got = ex("Ms. Reyes described the Jalisco New Generation Cartel (CJNG). The CJNG grew fast.")
+    assert got[("ACTOR", "org:cjng")] == ["Jalisco New Generation Cartel", "CJNG", "CJNG"]
+
+
+def test_abbreviation_for_an_organisation_not_in_the_gazetteer(ex):
+    got = ex("Officials from the Balkan Precursor Monitoring Committee (BPMC) met in Vienna. "
+             "Later the BPMC issued a statement.")
+    ids = [k for k, v in got.items() if "BPMC" in v]
+    assert len(ids) == 1 and ids[0][0] == "ACTOR"
+    assert got[ids[0]].count("BPMC") == 2 and len(got[ids[0]]) == 3
+
+
+def test_person_names_collapse(ex):
+    got = ex("Dr. Okafor opened. Amara Okafor then said that Okafor had seen this before.")
+    assert got == {("ACTOR", "person:amara-okafor"): ["Okafor", "Amara Okafor", "Okafor"]}
+
+
+# ---------------------------------------------------------------- outputs
+
+def _briefing():
+    transcript = Source("talk.vtt", "transcript", (
+        Segment("Fentanyl from China reaches Canada.", "talk.vtt", start=1.5, end=4.0,
+                speaker="Amara Okafor"),
+        Segment("The RCMP and the DEA share data on NPP seizures.", "talk.vtt", start=4.0,
+                end=9.0, speaker="Amara Okafor")))
+    slides = Source("slides.pdf", "slides", (Segment("FENTANYL FLOWS\nChina to Mexico", "slides.pdf",
+                                                     page=2),))
+    manuscript = Source("note.md", "manuscript", (
+        Segment("Dr. Okafor said that Carfentanil also reached Canada.", "note.md",
+                section=("BACKGROUND", "Presentation")),))
+    return transcript, slides, manuscript
+
+
+def test_mentions_carry_provenance(nlp):
+    from pipeline.extract import extract_entities
+
+    sources = _briefing()
+    ents = extract_entities(sources, nlp=nlp)
+    chn = next(e for e in ents if e.id == "CHN")
+    assert [(m.file, m.page, m.start, m.speaker) for m in chn.mentions] == [
+        ("talk.vtt", None, 1.5, "Amara Okafor"), ("slides.pdf", 2, None, None)]
+    for e in ents:
+        for m in e.mentions:
+            src = next(s for s in sources if s.segments[0].file == m.file)
+            assert src.segments[m.segment].text[m.start_char:m.end_char] == m.text
+    npp = next(e for e in ents if e.id == "chem:npp")
+    assert npp.cas == "39742-60-4" and npp.subtype == "precursor" and "2017" in npp.control
+
+
+def test_json_csv_shape_and_determinism(nlp):
+    from pipeline.extract import entities_to_csv, entities_to_json, extract_entities
+
+    sources = _briefing()
+    first = extract_entities(sources, nlp=nlp)
+    assert first == extract_entities(sources, nlp=nlp)
+    keys = [(e.type, -e.count, e.id) for e in first]
+    order = {"ACTOR": 0, "CHEMICAL": 1, "COUNTRY": 2, "REGION": 3}
+    assert keys == sorted(keys, key=lambda k: (order[k[0]], k[1], k[2]))
+    data = entities_to_json(first)
+    assert json.loads(json.dumps(data)) == data
+    fent = next(e for e in data["entities"] if e["id"] == "chem:fentanyl")
+    assert {"type", "subtype", "id", "name", "count", "cas", "control", "mentions"} <= set(fent)
+    assert fent["count"] == len(fent["mentions"]) == 2
+    assert {"text", "file", "page", "start", "end", "speaker", "start_char", "end_char"} <= set(
+        fent["mentions"][0])
+    rows = list(csv.DictReader(io.StringIO(entities_to_csv(first))))
+    assert len(rows) == sum(e.count for e in first)
+    assert rows[0].keys() >= {"type", "id", "text", "file", "start_char", "end_char"}
+
+
+def test_find_unattested_and_keywords(nlp):
+    from pipeline.extract import extract_entities, find_unattested, salient_keywords
+
+    transcript, slides, manuscript = _briefing()
+    ents = extract_entities([transcript, slides, manuscript], nlp=nlp)
+    warnings = find_unattested(manuscript, [transcript, slides], ents)
+    assert warnings == ["note.md: section BACKGROUND/Presentation: 'Carfentanil' (CHEMICAL) is not "
+                        "named in any other source"]
+    assert find_unattested(manuscript, [], ents) == []
+    kws = salient_keywords(ents, n=3)
+    assert kws[0] == "fentanyl" and len(kws) == 3
+    assert "Amara Okafor" not in salient_keywords(ents, n=20)
