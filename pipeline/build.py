@@ -160,14 +160,15 @@ def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
     note_inputs = source_keys[str(manuscript.path)] if manuscript else [keys["ingest"], keys["extract"]]
     keys["note"] = fingerprint(note_inputs, meta, env["code:note"])
     keys["compose"] = fingerprint(keys["note"], keys["extract"], meta, settings, env["templates"], env["code:compose"])
+    # The PDF embeds briefing.toml byte for byte (comments too), so it is an input of render.
     keys["render"] = fingerprint(keys["compose"], keys["ingest"], keys["extract"], config.pdf_variant,
-                                 env["versions"], env["code:render"])
+                                 file_digest(briefing.folder / "briefing.toml"), env["versions"], env["code:render"])
     return Plan(briefing, config, manuscript, sources, source_keys, keys)
 
 
 def output_names(slug: str) -> tuple[str, ...]:
     """The files a built briefing has in outputs/<slug>/."""
-    return (f"{slug}.html", f"{slug}.pdf", "entities.json", "entities.csv")
+    return (f"{slug}.html", f"{slug}.pdf", "entities.json", "entities.csv", "meta.json")
 
 
 def is_up_to_date(plan: Plan, previous: BriefingState | None, out_dir: Path) -> bool:
@@ -292,6 +293,7 @@ class BriefingRun:
 
     def run(self) -> Outcome:
         """Bring every output of the briefing up to date and say which stages ran."""
+        from .archive.embed import META_FILE, meta_json, meta_record
         from .extract import entities_to_csv, entities_to_json
 
         slug = self.plan.briefing.slug
@@ -314,16 +316,21 @@ class BriefingRun:
             write_atomic(self.out_dir / name, text)
         if need_render:
             self.render(pdf_path, html)
+        # meta.json records the checksums of this build's outputs, so it is rewritten every time.
+        record = meta_record(self.plan.briefing, self.plan.config, self.note().status, self.out_dir)
+        write_atomic(self.out_dir / META_FILE, meta_json(record))
         outputs = {name: file_digest(self.out_dir / name) for name in output_names(slug)}
         return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), stages=tuple(self.ran),
                        keys=self.plan.keys, outputs=outputs)
 
     def render(self, pdf_path: Path, html: str) -> None:
         """Render the PDF and write it atomically."""
+        from .archive.embed import render_options
         from .render import render_pdf  # WeasyPrint only where needed
 
-        rendered = render_pdf(html, base_dir=self.plan.briefing.folder, allowed_dirs=template_dirs(self.plan.config),
-                              pdf_variant=self.plan.config.pdf_variant)
+        briefing, config = self.plan.briefing, self.plan.config
+        rendered = render_pdf(html, base_dir=briefing.folder, allowed_dirs=template_dirs(config),
+                              pdf_variant=config.pdf_variant, **render_options(briefing, config, self.out_dir))
         self.warnings += rendered.warnings
         self.ran.append("render")
         write_atomic(pdf_path, rendered.pdf)

@@ -20,13 +20,13 @@ SLUG = "harbour-brokers"
 def built(tmp_path_factory):
     """The archive test project with its outputs built once for the module."""
     project = copy_root("archive_project", tmp_path_factory.mktemp("built"))
-    build_outputs(project, ROOTS / "archive_project" / "entities")
+    build_outputs(project)
     return project
 
 
 def test_same_inputs_in_two_folders_give_identical_bytes(built, tmp_path_factory):
     other = copy_root("archive_project", tmp_path_factory.mktemp("elsewhere") / "deeper")
-    build_outputs(other, ROOTS / "archive_project" / "entities")
+    build_outputs(other)
     for slug in (SLUG, "port-scanners"):
         first = (built / "outputs" / slug / f"{slug}.pdf").read_bytes()
         second = (other / "outputs" / slug / f"{slug}.pdf").read_bytes()
@@ -103,4 +103,4 @@ def test_embedded_files_order_and_meta_record(built):
     assert meta == json.loads(json.dumps(meta_record(briefing, config, "final", out)))
     assert meta["status"] == "final" and meta["volume"] == 9 and meta["issue"] == 2
     assert all(not a["source"].startswith("/") for a in meta["attachments"])
-    assert set(meta["outputs"]) == {f"{SLUG}.pdf", f"{SLUG}.html", "entities.json"}
+    assert set(meta["outputs"]) == {f"{SLUG}.pdf", f"{SLUG}.html", "entities.json", "entities.csv"}

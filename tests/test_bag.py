@@ -20,7 +20,7 @@ SLUG = "harbour-brokers"
 def built(tmp_path_factory):
     """The archive test project (one final, one draft briefing), built once for the module."""
     project = copy_root("archive_project", tmp_path_factory.mktemp("bag"))
-    build_outputs(project, ROOTS / "archive_project" / "entities")
+    build_outputs(project)
     return project
 
 
@@ -35,7 +35,8 @@ def test_bag_holds_final_notes_only_and_names_drafts(bag):
     assert bag.included == (SLUG,)
     assert bag.left_out == (("port-scanners", "status is 'draft', not final"),)
     payload = sorted(p.relative_to(bag.path / "data").as_posix() for p in (bag.path / "data").rglob("*") if p.is_file())
-    assert payload == ["catalog.sqlite", f"{SLUG}/entities.json", f"{SLUG}/{SLUG}.html", f"{SLUG}/{SLUG}.pdf", f"{SLUG}/meta.json"]
+    assert payload == ["catalog.sqlite", f"{SLUG}/entities.csv", f"{SLUG}/entities.json", f"{SLUG}/{SLUG}.html",
+                       f"{SLUG}/{SLUG}.pdf", f"{SLUG}/meta.json"]
 
 
 def test_bag_info_and_sha256_manifest(bag):

@@ -24,27 +24,27 @@ BUNDLED = ("opcw-after-syria", "pacific-precursors")
 def built(tmp_path_factory):
     """The archive test project, built once for the module."""
     project = copy_root("archive_project", tmp_path_factory.mktemp("catalog"))
-    build_outputs(project, ROOTS / "archive_project" / "entities")
+    build_outputs(project)
     return project
 
 
 @pytest.fixture(scope="module")
 def bundled(tmp_path_factory):
-    """The repository's bundled examples, built with hand-made entities.json files."""
+    """The repository's bundled examples, built."""
     if not all((REPO / "inputs" / slug / "note.md").is_file() for slug in BUNDLED):
         pytest.skip("bundled examples are absent")
     project = tmp_path_factory.mktemp("bundled")
     shutil.copy(REPO / "briefings.toml", project)
     for slug in BUNDLED:
         shutil.copytree(REPO / "inputs" / slug, project / "inputs" / slug)
-    build_outputs(project, ROOTS / "archive_bundled")
+    build_outputs(project)
     return project
 
 
 def test_search_finds_an_entity_with_its_note_page_and_mentions(built):
     result = search(refresh_catalog(load_config(built)), "4-ANPP")
     [hit] = result.entities
-    assert (hit.slug, hit.type, hit.id, hit.cas, hit.note_pages) == (SLUG, "CHEMICAL", "4-ANPP", "21409-26-7", (1,))
+    assert (hit.slug, hit.type, hit.id, hit.cas, hit.note_pages) == (SLUG, "CHEMICAL", "chem:4-anpp", "21409-26-7", (1,))
     assert [(m.file, m.speaker) for m in hit.mentions] == [("note.md", None), ("note.md", None), ("transcript.vtt", "Test Speaker")]
     assert [(n.slug, n.pages) for n in result.notes] == [(SLUG, (1,))]
 
@@ -57,7 +57,7 @@ def test_search_across_the_bundled_briefings(bundled):
     anpp = search(path, "4-ANPP")
     assert [h.slug for h in anpp.entities] == ["pacific-precursors"] and anpp.entities[0].note_pages
     assert [n.slug for n in search(path, "challenge inspection").notes] == ["opcw-after-syria"]
-    assert [h.id for h in search(path, "107-44-8").entities] == ["sarin"]  # by CAS number
+    assert [h.id for h in search(path, "107-44-8").entities] == ["chem:sarin"]  # by CAS number
 
 
 def test_catalog_lists_briefings_checksums_and_mentions(built):
@@ -66,7 +66,7 @@ def test_catalog_lists_briefings_checksums_and_mentions(built):
         rows = db.execute("select slug, status, volume, issue, pages from briefings order by slug").fetchall()
         assert rows == [(SLUG, "final", 9, 2, 1), ("port-scanners", "draft", 9, 2, 1)]
         files = dict(db.execute("select name, sha256 from files where slug = ?", (SLUG,)).fetchall())
-        assert set(files) == {f"{SLUG}.pdf", f"{SLUG}.html", "entities.json", "meta.json"}
+        assert set(files) == {f"{SLUG}.pdf", f"{SLUG}.html", "entities.json", "entities.csv", "meta.json"}
         assert db.execute("select count(*) from mentions where slug = ?", (SLUG,)).fetchone() == (6,)
 
 
@@ -115,7 +115,7 @@ def test_malformed_entities_file_is_named(tmp_path):
 def test_cli_search(built, capsys):
     assert main(["--project", str(built), "search", "4-ANPP"]) == 0
     out = capsys.readouterr().out
-    assert f"{SLUG}: CHEMICAL 4-ANPP (4-ANPP, CAS 21409-26-7) on note page(s) 1" in out
+    assert f"{SLUG}: CHEMICAL 4-anilino-N-phenethylpiperidine (chem:4-anpp, CAS 21409-26-7) on note page(s) 1" in out
     assert "transcript.vtt 5.5 s (Test Speaker): 4-ANPP" in out
     assert main(["--project", str(built), "search", "--json", "Mexico"]) == 0
     assert json.loads(capsys.readouterr().out)["entities"][0]["id"] == "MEX"

@@ -61,13 +61,7 @@ class CheckReport:
 
 def check_project(config: Config, slugs: Sequence[str] = ()) -> CheckReport:
     """Check the named briefings (all when none are named): inputs, then outputs."""
-    folders = find_briefings(config)
-    if slugs:
-        known = {f.name: f for f in folders}
-        missing = [s for s in slugs if s not in known]
-        if missing:
-            raise PipelineError(f"no such briefing: {', '.join(missing)} (in {config.root / config.inputs_dir})")
-        folders = [known[s] for s in slugs]
+    folders = find_briefings(config, slugs)
     findings: list[Finding] = []
     for folder in folders:
         findings += check_briefing(folder, config)
