@@ -629,7 +629,8 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
         out.add("nature_of_discussion", 1, f"Questions from the audience concerned {_join([a for a, _ in asked])}.", [s for _, s in asked])
 
     talk_words = sum(len(s.text.split()) for s in talk)
-    chosen = _select(talk, scores, sim, budget=max(120, min(900, int(0.4 * talk_words))))
+    # About 40% of the talk; a short talk keeps a larger share (an editor condenses it less).
+    chosen = _select(talk, scores, sim, budget=min(int(0.7 * talk_words), max(220, min(900, int(0.4 * talk_words)))))
     for p, paragraph in enumerate(_paragraphs(chosen, sim)):
         for k, s in enumerate(paragraph):
             verb = REPORTING_VERBS[p % len(REPORTING_VERBS)] if k == 0 else "added"
