@@ -136,7 +136,7 @@ def speed(nlp, min_words: int, repeat: int = 3) -> tuple[int, float]:
 def main(argv=None) -> int:
     """Print the quality table (ours vs bare), then throughput and peak memory."""
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--split", default="all", choices=["all", "dev", "heldout"])
+    ap.add_argument("--split", default="all", choices=["all", "dev", "heldout", "blind"])
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--errors", action="store_true", help="list our pipeline's errors")
     args = ap.parse_args(argv)

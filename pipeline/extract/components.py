@@ -351,6 +351,15 @@ def _trim(doc: Doc, span: Span) -> Span | None:
     return Span(doc, start, end, label=span.label_) if end > start else None
 
 
+def _line_or_sentence_start(doc: Doc, ent: Span) -> bool:
+    """Whether a span opens a line or a sentence (where every word is capitalised anyway)."""
+    if ent.start == 0:
+        return True
+    prev = doc[ent.start - 1]
+    return prev.text in {".", "!", "?", ":", "-", "•", "*"} or "\n" in prev.text_with_ws \
+        or "\n" in doc.text[prev.idx:ent.start_char]
+
+
 def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     """Map one of the bare model's spans (PERSON/ORG/GPE/LOC/NORP) to our types and ids, or drop it."""
     gaz = load_gazetteer()
@@ -361,8 +370,12 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     if ent is None:
         return None
     text = ent.text
-    if not any(c.isupper() for c in text) or any(c.isdigit() for c in text):
-        return None  # lower-case or numeric spans are not names in this domain
+    if not any(c.isupper() for c in text) or any(c.isdigit() for c in text) \
+            or sum(c.isalpha() for c in text) < 2:
+        return None  # lower-case, numeric or initial-only spans are not names in this domain
+    if len(ent) == 1 and label in {"PERSON", "ORG"} and _line_or_sentence_start(doc, ent) \
+            and not (ent.end < len(doc) and doc[ent.end].lower_ in SPEECH_VERBS):
+        return None  # a capitalised first word ("Bulk", "Chemical") is usually not a name
     rec = gaz.resolve(text)
     if label == "PERSON" and (rec is None or rec.type in {COUNTRY, REGION}
                               and (text in gaz.ambiguous or len(ent) > 1)):
