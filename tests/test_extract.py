@@ -278,3 +278,25 @@ def test_find_unattested_and_keywords(nlp):
     kws = salient_keywords(ents, n=3)
     assert kws[0] == "fentanyl" and len(kws) == 3
     assert "Amara Okafor" not in salient_keywords(ents, n=20)
+
+
+# ---------------------------------------------------------------- robustness
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+WORDS = ["the", "US", "us", "Jordan", "Georgia", "Chad", "NPP", "4-AP", "fentanyl", "Dr.", "Okafor",
+         "(UNODC)", "United", "Nations", "Office", "on", "Drugs", "and", "Crime", "\n", "LET", "US",
+         "CHINA", "said", "in", ",", ".", "Mexico", "Mexican", "Atlanta", "nuclear", "4-aminopyridine"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS), max_size=30))
+def test_spans_always_slice_the_text(nlp, words):
+    from pipeline.extract import extract_text
+
+    text = " ".join(words)
+    for e in extract_text(text, speakers=["Amara Okafor"], nlp=nlp):
+        assert e.type in {"COUNTRY", "REGION", "ACTOR", "CHEMICAL"} and e.mentions
+        for m in e.mentions:
+            assert text[m.start_char:m.end_char] == m.text

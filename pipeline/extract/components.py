@@ -8,7 +8,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, load_gazetteer, slug
+from .gazetteer import ACTOR, CHEMICAL, COUNTRY, IGNORE, REGION, load_gazetteer, slug
 
 OUR_TYPES = {COUNTRY, REGION, ACTOR, CHEMICAL}
 PERSON = "PERSON"  # preset by the context rules; turned into ACTOR/person by the canonicaliser
@@ -48,6 +48,8 @@ US_CITIES = {"Atlanta", "Savannah", "Augusta", "Macon", "Athens", "Columbus"}
 NON_ACTOR_WORDS = re.compile(
     r"\b(Convention|Act|Treaty|Protocol|Programme|Program|Agreement|Table|Schedule|List|Annex|"
     r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background)\b")
+GENERIC_PLACE_WORDS = {"east", "west", "north", "south", "the east", "the west", "the north",
+                       "the south", "center", "centre", "midwest", "abroad", "overseas", "home"}
 SENT_END = re.compile(r"[.!?](?=\s)|\n")
 # Capitalised title followed by a capitalised word: the cheap pre-check for _title_persons.
 _TITLE_RE = re.compile(r"\b(?:" + "|".join(sorted({re.escape(t.rstrip(".").capitalize())
@@ -291,6 +293,9 @@ def entity_context(doc: Doc) -> Doc:
     gaz = load_gazetteer()
     for ent in doc.ents:
         text, eid = ent.text, ent.ent_id_
+        if ent.label_ == IGNORE:
+            blocked.append((ent.start_char, ent.end_char))
+            continue
         if eid == "USA" and text == "US" and _us_is_pronoun(doc, ent):
             continue
         if eid == "chem:npp" and text == "NPP" and _npp_is_plant(doc, ent):
@@ -373,6 +378,8 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     if not any(c.isupper() for c in text) or any(c.isdigit() for c in text) \
             or sum(c.isalpha() for c in text) < 2:
         return None  # lower-case, numeric or initial-only spans are not names in this domain
+    if len(text) <= 2 or text.lower() in GENERIC_PLACE_WORDS:
+        return None  # "AI", "East": too short or too generic to be a name the gazetteer lacks
     if len(ent) == 1 and label in {"PERSON", "ORG"} and _line_or_sentence_start(doc, ent) \
             and not (ent.end < len(doc) and doc[ent.end].lower_ in SPEECH_VERBS):
         return None  # a capitalised first word ("Bulk", "Chemical") is usually not a name

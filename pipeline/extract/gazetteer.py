@@ -14,6 +14,7 @@ import pycountry
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 COUNTRY, REGION, ACTOR, CHEMICAL = "COUNTRY", "REGION", "ACTOR", "CHEMICAL"
+IGNORE = "IGNORE"  # phrases that block the model (publication names, "CAS number")
 
 
 def slug(text: str) -> str:
@@ -121,12 +122,9 @@ def load_gazetteer() -> Gazetteer:
         rec = Record(CHEMICAL, entry["subtype"], entry["id"], entry["name"], entry.get("cas"),
                      entry.get("control"))
         gaz.add(rec, entry.get("aliases", []), exact=entry.get("abbrevs", []))
+    ignore = Record(IGNORE, "ignore", "ignore", "ignore")
+    gaz.add(ignore, _read("actors.json").get("ignore", {}).get("phrases", []))
+    gaz.records.pop("ignore", None)
     gaz.ambiguous = frozenset(countries.get("ambiguous", {}))
     gaz.words = frozenset(w for s in gaz.surfaces for w in re.findall(r"[A-Za-z]+", s))
     return gaz
-
-
-def patterns(gaz: Gazetteer) -> list[dict]:
-    """entity_ruler phrase patterns, one per surface form, each carrying its canonical id."""
-    return [{"label": kind, "pattern": form, "id": rid}
-            for form, (kind, rid) in sorted(gaz.surfaces.items())]
