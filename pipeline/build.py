@@ -366,6 +366,9 @@ def default_jobs(config: Config) -> int:
 def run_plans(plans: list[tuple[Plan, BriefingState | None]], state_dir: Path, out_root: Path, jobs: int,
               progress: Callable[[int, int, str], None] | None, reuse: bool = True) -> list[Outcome]:
     """Run the plans, in worker processes started with spawn when there is more than one to run."""
+    cache = Cache(state_dir)
+    # Loading spaCy costs seconds per worker: only when some briefing's entities are not cached.
+    need_nlp = any(not (reuse and cache.has("extract", plan.keys["extract"])) for plan, _ in plans)
     outcomes: list[Outcome] = []
     total = len(plans)
     if jobs <= 1 or total <= 1:
@@ -376,7 +379,7 @@ def run_plans(plans: list[tuple[Plan, BriefingState | None]], state_dir: Path, o
         return outcomes
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context, initializer=warm_worker,
-                             initargs=(True,)) as pool:
+                             initargs=(need_nlp,)) as pool:
         futures = {pool.submit(run_plan, plan, state_dir, previous, out_root / plan.briefing.slug, reuse): plan
                    for plan, previous in plans}
         for n, future in enumerate(as_completed(futures), 1):

@@ -136,6 +136,10 @@ class Cache:
             LOGGER.warning("cache entry %s is unreadable (%s); recomputing", path, exc)
             return None
 
+    def has(self, stage: str, key: str) -> bool:
+        """True when a result for this stage and key is stored."""
+        return self._path(stage, key).is_file()
+
     def put(self, stage: str, key: str, value: Any) -> None:
         """Store a result atomically."""
         write_atomic(self._path(stage, key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))

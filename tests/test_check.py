@@ -21,7 +21,7 @@ REPO = ROOTS.parents[1]
 def built(tmp_path_factory):
     """The archive test project, built once for the module."""
     project = copy_root("archive_project", tmp_path_factory.mktemp("check"))
-    build_outputs(project, ROOTS / "archive_project" / "entities")
+    build_outputs(project)
     return project
 
 
