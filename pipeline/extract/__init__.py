@@ -8,8 +8,6 @@ import re
 from typing import Sequence
 
 from ..models import Entity, Segment, Source
-from . import components  # noqa: F401  (registers the spaCy components)
-from .components import OUR_TYPES
 from .gazetteer import load_gazetteer
 from .output import (entities_to_csv, entities_to_json, salient_keywords, unattested,
                      write_entities_csv)
@@ -43,6 +41,8 @@ def load_nlp(model: str | None = None):
     """The extraction pipeline (model NER + gazetteer ruler + context rules + canonicaliser), cached."""
     import spacy
 
+    from . import components  # noqa: F401  (registers our spaCy components; spaCy loads only here)
+
     nlp = spacy.load(model or _model_name(), exclude=EXCLUDE)
     nlp.add_pipe("gazetteer_ruler", before="ner")
     nlp.add_pipe("entity_context", after="gazetteer_ruler")
@@ -71,11 +71,13 @@ def _ner_windows(text: str, gaz_words: frozenset, name_words: frozenset) -> list
     of WINDOW words around each candidate gives it the context it would have had in the full
     sentence, while most of a transcript is never run through NER (the stage's main cost).
     """
+    from spacy.lang.en.stop_words import STOP_WORDS
+
     windows: list[list[int]] = []
     starts = [m.start() for m in _WORD.finditer(text)]
     for i, m in enumerate(_WORD.finditer(text)):
         w = m.group()
-        if not w[:1].isupper() or w.lower() in components.STOP_WORDS or w in gaz_words \
+        if not w[:1].isupper() or w.lower() in STOP_WORDS or w in gaz_words \
                 or w in name_words or (w.isupper() and _caps_line(text, m.start())):
             continue
         a = starts[max(0, i - WINDOW)]
