@@ -82,22 +82,30 @@ def _cas_ok(cas: str) -> bool:
 
 def test_chemical_lexicon_cas_numbers_and_sources():
     data = json.loads((DATA / "chemicals.json").read_text("utf-8"))
-    refs = data["_sources"]["references"]
+    assert "2026-11-28" in data["_sources"]["policy"]
     by_id = {c["id"]: c for c in data["chemicals"]}
-    required = ["fentanyl", "carfentanil", "npp", "4-anpp", "4-ap", "1-boc-4-ap", "norfentanyl",
-                "4-piperidone", "1-boc-4-piperidone", "methamphetamine", "amphetamine", "ephedrine",
-                "pseudoephedrine", "p2p", "methylamine", "heroin", "cocaine", "ketamine", "mdma",
-                "sarin", "vx", "sulfur-mustard", "chlorine", "isopropanol",
-                "methylphosphonic-difluoride", "sodium-cyanide", "benzyl-cyanide", "xylazine"]
-    for name in required:
-        assert by_id[f"chem:{name}"]["cas"], name
+    # Numbers confirmed by two independent references on 2026-11-28; the rest are null.
+    verified = {"fentanyl": "437-38-7", "4-ap": "23056-29-3", "1-boc-4-ap": "125541-22-2",
+                "norfentanyl": "1609-66-1", "1-boc-4-piperidone": "79099-07-3",
+                "methamphetamine": "537-46-2", "amphetamine": "300-62-9", "methylamine": "74-89-5",
+                "heroin": "561-27-3", "cocaine": "50-36-2", "ketamine": "6740-88-1",
+                "sarin": "107-44-8", "chlorine": "7782-50-5", "isopropanol": "67-63-0",
+                "sodium-cyanide": "143-33-9", "4-aminopyridine": "504-24-5",
+                "acetic-anhydride": "108-24-7", "potassium-permanganate": "7722-64-7",
+                "naloxone": "465-65-6", "morphine": "57-27-2"}
+    for name, cas in verified.items():
+        assert by_id[f"chem:{name}"]["cas"] == cas, name
     assert by_id["chem:novichok"] and by_id["chem:a-234"]
     for c in data["chemicals"]:
         if c["cas"]:
             assert re.fullmatch(r"\d{2,7}-\d{2}-\d", c["cas"]) and _cas_ok(c["cas"]), c["id"]
-            assert len(set(c["refs"])) >= 2 and set(c["refs"]) <= set(refs), c["id"]
+            # Two distinct citations, each naming its source before the colon.
+            labels = {r.split(":", 1)[0] for r in c["refs"]}
+            assert all(isinstance(r, str) and r.strip() for r in c["refs"]), c["id"]
+            assert len(labels) >= 2 and "cas_note" not in c, c["id"]
+        else:
+            assert c["cas_note"] and not c["refs"], c["id"]
     assert by_id["chem:npp"]["control"] == "1988 UN Convention Table I (2017)"
-    assert by_id["chem:norfentanyl"]["cas"] == "1609-66-1"
 
 
 def test_gazetteer_files_have_unique_well_formed_ids():
@@ -242,7 +250,8 @@ def test_mentions_carry_provenance(nlp):
             src = next(s for s in sources if s.segments[0].file == m.file)
             assert src.segments[m.segment].text[m.start_char:m.end_char] == m.text
     npp = next(e for e in ents if e.id == "chem:npp")
-    assert npp.cas == "39742-60-4" and npp.subtype == "precursor" and "2017" in npp.control
+    # NPP's CAS is withheld until a second independent reference is found (see its cas_note).
+    assert npp.cas is None and npp.subtype == "precursor" and "2017" in npp.control
 
 
 def test_json_csv_shape_and_determinism(nlp):
