@@ -67,6 +67,22 @@ def timed_build(project: Path, jobs: int) -> tuple[float, dict]:
     return seconds, report
 
 
+def warm_edit_seconds(project: Path, note: Path) -> float:
+    """Seconds to rebuild after one manuscript edit in a process that has loaded spaCy and WeasyPrint."""
+    from pipeline.build import build, warm_worker
+    from pipeline.config import load_config
+
+    config = load_config(project)
+    warm_worker(need_nlp=True)
+    build(config, jobs=1)
+    note.write_text(note.read_text(encoding="utf-8").replace(". Indeed, ", ". In fact, ", 1), encoding="utf-8")
+    started = time.perf_counter()
+    report = build(config, jobs=1)
+    seconds = time.perf_counter() - started
+    assert report.slugs("built") == [note.parent.name], report.to_json()
+    return seconds
+
+
 def weasyprint_floor(project: Path) -> tuple[float, int]:
     """Seconds for WeasyPrint alone to render every composed HTML file, one process, warm."""
     from weasyprint import HTML
@@ -121,6 +137,9 @@ def main() -> None:
     edit, report = timed_build(args.dir, cores)
     print(f"one manuscript edited:  {edit:7.2f} s  (built {report['built']})")
 
+    warm = warm_edit_seconds(args.dir, note)
+    print(f"one manuscript edited, warm process (as `briefing watch`): {warm:5.2f} s")
+
     css = args.dir / "templates" / "casis" / "note.css"
     css.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "templates" / "casis" / "note.css", css)
@@ -134,7 +153,8 @@ def main() -> None:
           f"/ {cores} cores = {floor / cores:.2f} s")
     print(f"  cold build / (floor / cores)   = {cold / (floor / cores):.2f}   target <= 1.3")
     print(f"  CSS rebuild / (floor / cores)  = {restyle / (floor / cores):.2f}")
-    print(f"  one edit - one note's render   = {edit - per_note:.2f} s   target <= 0.5 s")
+    print(f"  one edit - one note's render   = {edit - per_note:.2f} s (new process), "
+          f"{warm - per_note:.2f} s (warm, as watch)   target <= 0.5 s")
     if args.pandoc:
         seconds, converted = pandoc_peer(args.dir, args.pandoc)
         print(f"peer (pandoc + weasyprint per note): {seconds:7.2f} s for {converted} notes "

@@ -9,7 +9,7 @@ import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Callable, Sequence
@@ -62,6 +62,8 @@ class Outcome:
     outputs: dict[str, str] = field(default_factory=dict)
     worker: tuple[int, float] | None = None
     """(process id, its peak resident memory in MB) of the process that built it."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each stage that ran."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class BuildReport:
             "failed": [{"slug": o.slug, "error": o.error} for o in self.outcomes if o.status == "failed"],
             "seconds": round(self.seconds, 3),
             "workers": {str(pid): mb for pid, mb in sorted({o.worker for o in self.outcomes if o.worker})},
+            "stage_seconds": {stage: round(sum(o.timings.get(stage, 0.0) for o in self.outcomes), 3) for stage in STAGES},
         }
 
 
@@ -152,8 +155,8 @@ def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
                                     spec.password, limits, env["code:ingest"])
         for spec in ([manuscript] if manuscript else []) + list(sources)
     }
-    meta = {k: v for k, v in asdict(briefing).items() if k not in ("folder", "sources", "manuscript")}
-    settings = {k: v for k, v in asdict(config).items() if k not in NEUTRAL_SETTINGS}
+    meta = {f.name: getattr(briefing, f.name) for f in fields(briefing) if f.name not in ("folder", "sources", "manuscript")}
+    settings = {f.name: getattr(config, f.name) for f in fields(config) if f.name not in NEUTRAL_SETTINGS}
     keys: dict[str, str] = {}
     keys["ingest"] = fingerprint(sorted(source_keys.values()))
     keys["extract"] = fingerprint(keys["ingest"], briefing.speaker, env["code:extract"], env["versions"])
@@ -228,6 +231,7 @@ class BriefingRun:
     def __init__(self, plan: Plan, cache: Cache, previous: BriefingState | None, out_dir: Path, reuse: bool = True):
         self.plan, self.cache, self.previous, self.out_dir, self.reuse = plan, cache, previous, out_dir, reuse
         self.ran: list[str] = []
+        self.timings: dict[str, float] = {}
         self.warnings: list[str] = []
         self._memo: dict[str, object] = {}
 
@@ -238,7 +242,11 @@ class BriefingRun:
         key = self.plan.keys[name]
         hit = self.cache.get(name, key) if self.reuse else None
         if hit is None:
+            before, started = sum(self.timings.values()), time.perf_counter()
             hit = compute()
+            # A stage's time excludes the earlier stages it pulled in (they record their own).
+            inner = sum(self.timings.values()) - before
+            self.timings[name] = time.perf_counter() - started - inner
             self.cache.put(name, key, hit)
             self.ran.append(name)
         value, warnings = hit
@@ -321,7 +329,7 @@ class BriefingRun:
         write_atomic(self.out_dir / META_FILE, meta_json(record))
         outputs = {name: file_digest(self.out_dir / name) for name in output_names(slug)}
         return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), stages=tuple(self.ran),
-                       keys=self.plan.keys, outputs=outputs)
+                       keys=self.plan.keys, outputs=outputs, timings=self.timings)
 
     def render(self, pdf_path: Path, html: str) -> None:
         """Render the PDF and write it atomically."""
@@ -329,10 +337,12 @@ class BriefingRun:
         from .render import render_pdf  # WeasyPrint only where needed
 
         briefing, config = self.plan.briefing, self.plan.config
+        started = time.perf_counter()
         rendered = render_pdf(html, base_dir=briefing.folder, allowed_dirs=template_dirs(config),
                               pdf_variant=config.pdf_variant, **render_options(briefing, config, self.out_dir))
         self.warnings += rendered.warnings
         self.ran.append("render")
+        self.timings["render"] = time.perf_counter() - started
         write_atomic(pdf_path, rendered.pdf)
 
 
@@ -463,6 +473,7 @@ def watch(config: Config, *, on_report: Callable[[BuildReport], None], interval:
           reload: Callable[[], Config] | None = None) -> None:
     """Rebuild whenever a file changes (after a quiet `debounce` period), with the same incremental rules."""
     on_report(build(config, jobs=jobs))
+    warm_worker(need_nlp=True)  # so that the first rebuild after an edit does not pay for loading
     seen = snapshot(config)
     while not stop():
         time.sleep(interval)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -85,10 +86,15 @@ def describe_settings() -> list[tuple[str, Any, str]]:
     ]
 
 
+@functools.lru_cache(maxsize=None)
+def _setting_types() -> tuple[dict[str, type], frozenset[str]]:
+    """Config's field types and the names users may set (evaluated once: it is not cheap)."""
+    return get_type_hints(Config), frozenset(f.name for f in fields(Config) if not f.metadata.get("internal"))
+
+
 def _check_fields(data: dict[str, Any], where: str = "") -> tuple[dict[str, Any], list[str]]:
     """Type-check `data` against Config's fields; return the good values and the problems."""
-    hints = get_type_hints(Config)
-    known = {f.name for f in fields(Config) if not f.metadata.get("internal")}
+    hints, known = _setting_types()
     good: dict[str, Any] = {}
     problems: list[str] = []
     for key, value in data.items():

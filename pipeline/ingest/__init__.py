@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -22,7 +24,46 @@ class ReadOptions:
 
 
 Reader = Callable[[Path, ReadOptions], Source]
-READERS: dict[str, Reader] = {}
+
+
+class ReaderRegistry(MutableMapping):
+    """Readers by file suffix; a reader's module (and its libraries) is imported on first use.
+
+    Planning a build only needs to know which suffixes are readable, so a no-op rebuild never
+    pays for importing pypdf, python-docx or the Markdown parser.
+    """
+
+    def __init__(self, modules: dict[str, str]):
+        self._modules = dict(modules)
+        self._loaded: dict[str, Reader] = {}
+
+    def __getitem__(self, suffix: str) -> Reader:
+        if suffix not in self._loaded:
+            importlib.import_module(f"{__name__}.{self._modules[suffix]}")  # registers via @reader
+        return self._loaded[suffix]
+
+    def __setitem__(self, suffix: str, func: Reader) -> None:
+        self._modules.setdefault(suffix, "")
+        self._loaded[suffix] = func
+
+    def __delitem__(self, suffix: str) -> None:
+        del self._modules[suffix]
+        self._loaded.pop(suffix, None)
+
+    def __contains__(self, suffix: object) -> bool:
+        return suffix in self._modules
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+
+READERS = ReaderRegistry({
+    ".pdf": "pdf", ".vtt": "vtt", ".srt": "srt", ".txt": "txt", ".md": "markdown", ".markdown": "markdown",
+    ".docx": "docx",
+})
 
 
 def reader(*suffixes: str) -> Callable[[Reader], Reader]:
@@ -73,6 +114,3 @@ def list_sources(briefing: Briefing) -> tuple[SourceSpec, ...]:
     ]
     return tuple(found)
 
-
-# Readers register themselves on import.
-from . import docx, markdown, pdf, srt, txt, vtt  # noqa: E402,F401
