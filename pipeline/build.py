@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 from . import __version__
 from .config import Config, find_briefings, load_briefing, template_dirs
 from .errors import PipelineError
-from .ingest import ReadOptions, list_sources, read_source
+from .ingest import READERS, ReadOptions, list_sources, read_source
 from .models import Briefing, Entity, Note, Source, SourceSpec
 from .state import (
     BriefingState,
@@ -113,6 +113,8 @@ class Plan:
     sources: tuple[SourceSpec, ...]
     source_keys: dict[str, str]
     keys: dict[str, str]
+    extract_env: str = ""
+    """Fingerprint of the extract code, gazetteers and model versions (part of every mention-cache key)."""
 
 
 def package_versions() -> dict[str, str]:
@@ -157,7 +159,7 @@ def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
     }
     meta = {f.name: getattr(briefing, f.name) for f in fields(briefing) if f.name not in ("folder", "sources", "manuscript")}
     settings = {f.name: getattr(config, f.name) for f in fields(config) if f.name not in NEUTRAL_SETTINGS}
-    keys: dict[str, str] = {}
+    keys: dict[str, str] = {f"source:{Path(path).name}": key for path, key in source_keys.items()}
     keys["ingest"] = fingerprint(sorted(source_keys.values()))
     keys["extract"] = fingerprint(keys["ingest"], briefing.speaker, env["code:extract"], env["versions"])
     note_inputs = source_keys[str(manuscript.path)] if manuscript else [keys["ingest"], keys["extract"]]
@@ -166,7 +168,7 @@ def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
     # The PDF embeds briefing.toml byte for byte (comments too), so it is an input of render.
     keys["render"] = fingerprint(keys["compose"], keys["ingest"], keys["extract"], config.pdf_variant,
                                  file_digest(briefing.folder / "briefing.toml"), env["versions"], env["code:render"])
-    return Plan(briefing, config, manuscript, sources, source_keys, keys)
+    return Plan(briefing, config, manuscript, sources, source_keys, keys, fingerprint(env["code:extract"], env["versions"]))
 
 
 def output_names(slug: str) -> tuple[str, ...]:
@@ -176,7 +178,8 @@ def output_names(slug: str) -> tuple[str, ...]:
 
 def is_up_to_date(plan: Plan, previous: BriefingState | None, out_dir: Path) -> bool:
     """True when every stage key matches the last build and every output is there, unaltered."""
-    if previous is None or previous.keys != plan.keys:
+    # The previous build may also record keys found while running (per-source mention caches).
+    if previous is None or any(previous.keys.get(name) != key for name, key in plan.keys.items()):
         return False
     for name in output_names(plan.briefing.slug):
         path = out_dir / name
@@ -190,15 +193,15 @@ def read_options(config: Config, password: str | None = None) -> ReadOptions:
     return ReadOptions(password, int(config.max_file_mb * 1024 * 1024), config.max_pages)
 
 
-def ingest_briefing(manuscript: SourceSpec | None, specs: Sequence[SourceSpec],
-                    config: Config) -> tuple[Source | None, list[Source], list[str]]:
+def ingest_briefing(manuscript: SourceSpec | None, specs: Sequence[SourceSpec], config: Config,
+                    read: Callable[[Path, ReadOptions], Source] = read_source) -> tuple[Source | None, list[Source], list[str]]:
     """Read the manuscript (its errors fail the briefing) and every other source (its errors are warnings)."""
     warnings: list[str] = []
-    parsed = read_source(manuscript.path, read_options(config)) if manuscript else None
+    parsed = read(manuscript.path, read_options(config)) if manuscript else None
     sources = []
     for spec in specs:
         try:
-            source = read_source(spec.path, read_options(config, spec.password))
+            source = read(spec.path, read_options(config, spec.password))
         except PipelineError as exc:
             warnings.append(f"skipped source {exc}")
             continue
@@ -231,6 +234,7 @@ class BriefingRun:
     def __init__(self, plan: Plan, cache: Cache, previous: BriefingState | None, out_dir: Path, reuse: bool = True):
         self.plan, self.cache, self.previous, self.out_dir, self.reuse = plan, cache, previous, out_dir, reuse
         self.ran: list[str] = []
+        self.runtime_keys: dict[str, str] = {}
         self.timings: dict[str, float] = {}
         self.warnings: list[str] = []
         self._memo: dict[str, object] = {}
@@ -257,8 +261,18 @@ class BriefingRun:
     def ingest(self) -> tuple[Source | None, list[Source]]:
         """Parse the manuscript and the other sources; a broken non-manuscript source is a warning."""
 
+        def read(path: Path, options: ReadOptions) -> Source:
+            # Each file is cached by its own fingerprint: editing the manuscript must not re-parse the slides.
+            key = self.plan.source_keys[str(path)]
+            source = self.cache.get("source", key) if self.reuse else None
+            if source is None:
+                source = read_source(path, options)
+                self.cache.put("source", key, source)
+            return source
+
         def compute():
-            manuscript, sources, warnings = ingest_briefing(self.plan.manuscript, self.plan.sources, self.plan.config)
+            manuscript, sources, warnings = ingest_briefing(self.plan.manuscript, self.plan.sources,
+                                                            self.plan.config, read)
             return (manuscript, sources), warnings
 
         return self.stage("ingest", compute)
@@ -266,12 +280,24 @@ class BriefingRun:
     def entities(self) -> tuple[Entity, ...]:
         """Countries, actors and chemicals of every source."""
 
+        def annotate(source: Source, speakers: Sequence[str]):
+            from .extract import annotate_source
+
+            # A source's mentions depend on its text and the briefing's speakers only: cache them per source.
+            key = fingerprint(self.plan.source_keys.get(source.path, source.path), list(speakers), self.plan.extract_env)
+            self.runtime_keys[f"mentions:{Path(source.path).name}"] = key
+            raws = self.cache.get("mentions", key) if self.reuse else None
+            if raws is None:
+                raws = annotate_source(source, speakers)
+                self.cache.put("mentions", key, raws)
+            return raws
+
         def compute():
             from .extract import extract_entities, find_unattested  # spaCy only where needed
 
             manuscript, sources = self.ingest()
             everything = ([manuscript] if manuscript else []) + list(sources)
-            entities = extract_entities(everything, speakers=[self.plan.briefing.speaker])
+            entities = extract_entities(everything, speakers=[self.plan.briefing.speaker], annotate=annotate)
             warnings = list(find_unattested(manuscript, sources, entities)) if manuscript and sources else []
             return entities, warnings
 
@@ -329,7 +355,7 @@ class BriefingRun:
         write_atomic(self.out_dir / META_FILE, meta_json(record))
         outputs = {name: file_digest(self.out_dir / name) for name in output_names(slug)}
         return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), stages=tuple(self.ran),
-                       keys=self.plan.keys, outputs=outputs, timings=self.timings)
+                       keys={**self.plan.keys, **self.runtime_keys}, outputs=outputs, timings=self.timings)
 
     def render(self, pdf_path: Path, html: str) -> None:
         """Render the PDF and write it atomically."""
@@ -362,6 +388,8 @@ def warm_worker(need_nlp: bool) -> None:
     """Worker initialiser: import the renderer and load the spaCy model once per process."""
     import weasyprint  # noqa: F401
 
+    for suffix in READERS:  # import every reader's libraries (pypdf, python-docx, ...) now, not mid-build
+        READERS[suffix]
     if need_nlp:
         from .extract import load_nlp
 
@@ -435,9 +463,10 @@ def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, job
                 state.briefings[outcome.slug] = BriefingState(dict(outcome.keys), dict(outcome.outputs))
             outcomes.append(outcome)
         save_state(state_dir, state)
-        Cache(state_dir).prune(
-            {stage: {b.keys[stage] for b in state.briefings.values() if stage in b.keys} for stage in STAGES}
-        )
+        keep = {stage: {b.keys[stage] for b in state.briefings.values() if stage in b.keys} for stage in STAGES}
+        for kind in ("source", "mentions"):  # per-file caches, recorded as "<kind>:<file name>" keys
+            keep[kind] = {key for b in state.briefings.values() for name, key in b.keys.items() if name.startswith(f"{kind}:")}
+        Cache(state_dir).prune(keep)
     order = {f.name: n for n, f in enumerate(folders)}
     outcomes.sort(key=lambda o: (order.get(o.slug, -1), o.slug))
     return BuildReport(tuple(outcomes), time.perf_counter() - started)

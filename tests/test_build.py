@@ -188,3 +188,20 @@ def test_second_build_waits_for_the_lock(make_project):
         assert f"pid {os.getpid()}" in lines[0]
     out, _ = proc.communicate(timeout=300)
     assert proc.returncode == 0 and "Built 2 notes" in out
+
+
+def test_manuscript_edit_reparses_and_reannotates_only_the_manuscript(make_project):
+    project = make_project("basic")
+    (project / "inputs" / "alpha" / "transcript.txt").write_text(
+        "Moderator: Welcome, everyone.\nDr. Ada Quill: Containers from China reach Manzanillo in Mexico.\n",
+        encoding="utf-8")
+    run(project, jobs=1)
+    cache = project / "outputs" / ".state" / "cache"
+    before = {kind: set((cache / kind).iterdir()) for kind in ("source", "mentions")}
+    note = project / "inputs" / "alpha" / "note.md"
+    note.write_text(note.read_text().replace("Training matters.", "Training matters more."))
+    result, _ = run(project, jobs=1)
+    assert result["alpha"] == ("built", ALL)
+    for kind in ("source", "mentions"):
+        added = set((cache / kind).iterdir()) - before[kind]
+        assert len(added) == 1, (kind, added)  # the manuscript's; the transcript's came from the cache

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
-from typing import Sequence
+from dataclasses import replace
+from typing import Callable, Sequence
 
 from ..models import Entity, Segment, Source
 from .gazetteer import load_gazetteer
@@ -111,51 +112,65 @@ def _speaker_names(nlp, speakers: Sequence[str]) -> tuple[tuple[tuple[str, ...],
     return ordered, frozenset(w for f in ordered for w in f)
 
 
-def extract_entities(sources: Sequence[Source], *, speakers: Sequence[str] = (), nlp=None
-                     ) -> tuple[Entity, ...]:
-    """Canonical entities with every mention, over every segment of every source of one briefing.
+def briefing_speakers(sources: Sequence[Source], speakers: Sequence[str] = ()) -> list[str]:
+    """The named speakers of a briefing: those given plus every segment's, without generic labels."""
+    found = sorted({g.speaker for src in sources for g in src.segments if g.speaker})
+    return [s for s in list(speakers) + found if not _GENERIC_SPEAKER.match(s)]
+
+
+def annotate_source(source: Source, speakers: Sequence[str], nlp=None) -> tuple[Raw, ...]:
+    """Every raw mention in one source (source index 0), before briefing-level merging.
 
     Two passes over the text: (1) every segment through the gazetteer and context rules (no
     NER); (2) the statistical NER only over windows around unknown capitalised words; its spans
     are kept where the rules found nothing and nothing was ruled out (e.g. "Zaporizhzhia NPP").
+    A source's mentions depend only on its own text and the speakers, so the build caches them
+    per source: editing the manuscript never re-reads the transcript.
     """
     nlp = nlp or load_nlp()
     gaz = load_gazetteer()
-    all_speakers = [s for s in list(speakers) + sorted({g.speaker for src in sources
-                                                         for g in src.segments if g.speaker})
-                    if not _GENERIC_SPEAKER.match(s)]
-    names, name_words = _speaker_names(nlp, all_speakers)
+    names, name_words = _speaker_names(nlp, speakers)
     speaker_re = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(
         {p[0] for p in names}, key=len, reverse=True)) + r")\b") if names else None
-    keys, docs, windows = [], [], []
-    for si, src in enumerate(sources):
-        for gi, seg in enumerate(src.segments):
-            doc = nlp.make_doc(seg.text)
-            doc.user_data["speaker_names"] = names
-            doc.user_data["speaker_re"] = speaker_re
-            keys.append((si, gi))
-            docs.append(doc)
-            for a, b in _ner_windows(seg.text, gaz.words, name_words):
-                windows.append(((si, gi, a), seg.text[a:b]))
+    docs, windows = [], []
+    for gi, seg in enumerate(source.segments):
+        doc = nlp.make_doc(seg.text)
+        doc.user_data["speaker_names"] = names
+        doc.user_data["speaker_re"] = speaker_re
+        docs.append(doc)
+        for a, b in _ner_windows(seg.text, gaz.words, name_words):
+            windows.append(((gi, a), seg.text[a:b]))
     raws: list[Raw] = []
-    taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for (si, gi), doc in zip(keys, nlp.pipe(docs, batch_size=BATCH, disable=["ner"])):
-        spans = taken.setdefault((si, gi), [])
+    taken: dict[int, list[tuple[int, int]]] = {}
+    for gi, doc in enumerate(nlp.pipe(docs, batch_size=BATCH, disable=["ner"])):
+        spans = taken.setdefault(gi, [])
         spans.extend(doc.user_data.get("blocked", ()))
         for ent in doc.ents:
-            raws.append(Raw(si, gi, ent.start_char, ent.end_char, ent.text, ent.label_,
-                            ent.ent_id_))
+            raws.append(Raw(0, gi, ent.start_char, ent.end_char, ent.text, ent.label_, ent.ent_id_))
             spans.append((ent.start_char, ent.end_char))
     model_docs = nlp.pipe((t for _, t in windows), batch_size=BATCH,
                           disable=["gazetteer_ruler", "entity_context"])
-    for ((si, gi, offset), _), doc in zip(windows, model_docs):
-        spans = taken.setdefault((si, gi), [])
+    for ((gi, offset), _), doc in zip(windows, model_docs):
+        spans = taken.setdefault(gi, [])
         for ent in doc.ents:
             a, b = offset + ent.start_char, offset + ent.end_char
             if any(x < b and a < y for x, y in spans):
                 continue
-            raws.append(Raw(si, gi, a, b, ent.text, ent.label_, ent.ent_id_))
+            raws.append(Raw(0, gi, a, b, ent.text, ent.label_, ent.ent_id_))
             spans.append((a, b))
+    return tuple(raws)
+
+
+def extract_entities(sources: Sequence[Source], *, speakers: Sequence[str] = (), nlp=None,
+                     annotate: Callable[[Source, Sequence[str]], Sequence[Raw]] | None = None
+                     ) -> tuple[Entity, ...]:
+    """Canonical entities with every mention, over every segment of every source of one briefing.
+
+    `annotate(source, speakers)` may be given to take a source's raw mentions from a cache.
+    """
+    all_speakers = briefing_speakers(sources, speakers)
+    annotate = annotate or (lambda src, names: annotate_source(src, names, nlp))
+    raws = [replace(r, source=si) for si, src in enumerate(sources) for r in annotate(src, all_speakers)]
     raws = link_abbreviations(raws, sources)
     raws = resolve_persons(raws, all_speakers)
     return build_entities(raws, sources, person_display_names(raws))
