@@ -322,3 +322,19 @@ def test_spans_always_slice_the_text(nlp, words):
         assert e.type in {"COUNTRY", "REGION", "ACTOR", "CHEMICAL"} and e.mentions
         for m in e.mentions:
             assert text[m.start_char:m.end_char] == m.text
+
+
+def test_references_are_not_checked_for_attestation(nlp):
+    from pipeline.extract import extract_entities, find_unattested
+    from pipeline.models import Segment, Source
+
+    manuscript = Source("note.md", "manuscript", (
+        Segment("Officials in Mexico seized carfentanil.", "note.md", section=("BACKGROUND", "Presentation")),
+        Segment("Roe, J. (2024). A report. *Journal of Canadian Security Studies*, 2(1).", "note.md",
+                section=("FURTHER READING",), role="bullet"),
+    ))
+    transcript = Source("talk.vtt", "transcript", (Segment("Mexico matters here.", "talk.vtt", start=1.0),))
+    entities = extract_entities([manuscript, transcript], nlp=nlp)
+    warnings = find_unattested(manuscript, [transcript], entities)
+    assert any("carfentanil" in w.lower() for w in warnings)
+    assert not any("FURTHER READING" in w for w in warnings)

@@ -73,6 +73,14 @@ def salient_keywords(entities: Sequence[Entity], n: int = 8) -> list[str]:
     return names
 
 
+def _in_references(manuscript: Source, mention) -> bool:
+    """True when the mention is in the manuscript's FURTHER READING section."""
+    if mention.segment >= len(manuscript.segments):
+        return False
+    section = manuscript.segments[mention.segment].section
+    return bool(section) and section[0].upper() == "FURTHER READING"
+
+
 def unattested(manuscript: Source, others: Sequence[Source], entities: Sequence[Entity]) -> list[str]:
     """Warnings for countries, actors and chemicals named in the manuscript but in no other source."""
     if not others:
@@ -89,7 +97,8 @@ def unattested(manuscript: Source, others: Sequence[Source], entities: Sequence[
     for e in entities:
         if e.type not in ATTESTED_TYPES or e.id in speakers:
             continue
-        in_ms = [m for m in e.mentions if m.file in ms_files]
+        # A reference list names journals and publishers, not claims made in the talk.
+        in_ms = [m for m in e.mentions if m.file in ms_files and not _in_references(manuscript, m)]
         if not in_ms or any(m.file in other_files for m in e.mentions):
             continue
         m = in_ms[0]
