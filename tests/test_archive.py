@@ -8,20 +8,13 @@ import json
 import pikepdf
 import pytest
 
-from archive_support import ROOTS, build_outputs, copy_root
+from archive_support import ROOTS, build_outputs, copy_root, built  # noqa: F401  (fixture)
 from pipeline.archive.embed import embedded_files, meta_record, pdf_metadata, read_meta
 from pipeline.archive.xmp import extra_descriptions, splice_descriptions
 from pipeline.config import load_briefing, load_config
 
 SLUG = "harbour-brokers"
 
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The archive test project with its outputs built once for the module."""
-    project = copy_root("archive_project", tmp_path_factory.mktemp("built"))
-    build_outputs(project)
-    return project
 
 
 def test_same_inputs_in_two_folders_give_identical_bytes(built, tmp_path_factory):

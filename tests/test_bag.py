@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from archive_support import ROOTS, build_outputs, copy_root
+from archive_support import ROOTS, build_outputs, copy_root, built  # noqa: F401  (fixture)
 from pipeline.archive.bag import make_bag, parse_issue, validate_bag
 from pipeline.cli import main
 from pipeline.config import load_config
@@ -15,13 +15,6 @@ from pipeline.errors import PipelineError
 
 SLUG = "harbour-brokers"
 
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The archive test project (one final, one draft briefing), built once for the module."""
-    project = copy_root("archive_project", tmp_path_factory.mktemp("bag"))
-    build_outputs(project)
-    return project
 
 
 @pytest.fixture(scope="module")

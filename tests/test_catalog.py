@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from archive_support import ROOTS, build_outputs, copy_root
+from archive_support import ROOTS, build_outputs, copy_root, built  # noqa: F401  (fixture)
 from pipeline.archive import catalog
 from pipeline.archive.catalog import pages_naming, refresh_catalog, search
 from pipeline.cli import main
@@ -19,13 +19,6 @@ SLUG = "harbour-brokers"
 REPO = ROOTS.parents[1]
 BUNDLED = ("opcw-after-syria", "pacific-precursors")
 
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The archive test project, built once for the module."""
-    project = copy_root("archive_project", tmp_path_factory.mktemp("catalog"))
-    build_outputs(project)
-    return project
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import shutil
 import pikepdf
 import pytest
 
-from archive_support import ROOTS, build_outputs, copy_root
+from archive_support import ROOTS, build_outputs, copy_root, built  # noqa: F401  (fixture)
 from pipeline.archive.check import check_pdf, check_project
 from pipeline.cli import main
 from pipeline.config import load_config
@@ -16,13 +16,6 @@ from pipeline.config import load_config
 SLUG = "harbour-brokers"
 REPO = ROOTS.parents[1]
 
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The archive test project, built once for the module."""
-    project = copy_root("archive_project", tmp_path_factory.mktemp("check"))
-    build_outputs(project)
-    return project
 
 
 @pytest.fixture
