@@ -12,6 +12,29 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the current outputs")
+
+
+@pytest.fixture
+def golden(request):
+    """Compare a text output with tests/golden/<name>; `pytest --update-golden` rewrites the file instead."""
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if request.config.getoption("--update-golden"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"no golden file {path}; run `python -m pytest --update-golden` to create it"
+        assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (refresh: python -m pytest --update-golden)"
+
+    return check
+
+
 @pytest.fixture
 def make_project(tmp_path):
     """Copy tests/roots/<name> into a temporary folder and return its path."""

@@ -205,3 +205,9 @@ def test_manuscript_edit_reparses_and_reannotates_only_the_manuscript(make_proje
     for kind in ("source", "mentions"):
         added = set((cache / kind).iterdir()) - before[kind]
         assert len(added) == 1, (kind, added)  # the manuscript's; the transcript's came from the cache
+
+
+def test_entities_output_matches_golden(make_project, golden):
+    project = make_project("basic")
+    run(project, jobs=1)
+    golden("basic-alpha.entities.json", (project / "outputs" / "alpha" / "entities.json").read_text(encoding="utf-8"))

@@ -67,3 +67,7 @@ def test_draft_status_adds_mark(make_project):
     note.write_text(note.read_text().replace("status: final", "status: draft"))
     assert 'class="draft-mark"' in compose(project)
     assert 'class="draft-mark"' not in compose(project, "beta")
+
+
+def test_composed_html_matches_golden(make_project, golden):
+    golden("basic-alpha.html", compose(make_project("basic")))
