@@ -211,3 +211,36 @@ def test_entities_output_matches_golden(make_project, golden):
     project = make_project("basic")
     run(project, jobs=1)
     golden("basic-alpha.entities.json", (project / "outputs" / "alpha" / "entities.json").read_text(encoding="utf-8"))
+
+
+def encrypted_pdf(path: Path, text: str, password: str) -> None:
+    """A one-page PDF with `text`, encrypted with a user password."""
+    from pypdf import PdfReader, PdfWriter
+
+    from pipeline.render import render_pdf
+
+    plain = render_pdf(f"<p>{text}</p>", base_dir=path.parent, allowed_dirs=[]).pdf
+    import io
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(plain)))
+    writer.encrypt(user_password=password, owner_password=None, algorithm="AES-256")
+    with open(path, "wb") as handle:
+        writer.write(handle)
+
+
+def test_source_password_from_briefing_toml(make_project):
+    project = make_project("basic")
+    folder = project / "inputs" / "alpha"
+    encrypted_pdf(folder / "slides.pdf", "Ketamine seized in Vancouver.", "s3cret")
+    toml = folder / "briefing.toml"
+    original = toml.read_text()
+    toml.write_text(original + '\n[[sources]]\npath = "slides.pdf"\n')
+    _, report = run(project, jobs=1)
+    alpha = next(o for o in report.outcomes if o.slug == "alpha")
+    assert alpha.status == "built"
+    assert any("slides.pdf" in w and "password" in w for w in alpha.warnings), alpha.warnings
+    toml.write_text(original + '\n[[sources]]\npath = "slides.pdf"\npassword = "s3cret"\n')
+    _, report = run(project, jobs=1)
+    entities = json.loads((project / "outputs" / "alpha" / "entities.json").read_text())
+    ketamine = next(e for e in entities["entities"] if e["id"] == "chem:ketamine")
+    assert [(m["file"], m["page"]) for m in ketamine["mentions"]] == [("slides.pdf", 1)]
