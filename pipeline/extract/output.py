@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..models import Entity, Source
@@ -48,11 +47,6 @@ def entities_to_csv(entities: Iterable[Entity]) -> str:
                              m.text, m.file, _blank(m.page), _blank(m.start), _blank(m.end),
                              m.speaker or "", m.segment, m.start_char, m.end_char])
     return buf.getvalue()
-
-
-def write_entities_csv(entities: Iterable[Entity], path: str | Path) -> None:
-    """Write entities_to_csv() to a file (UTF-8)."""
-    Path(path).write_text(entities_to_csv(entities), encoding="utf-8")
 
 
 def _blank(value) -> str:
