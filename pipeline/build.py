@@ -39,7 +39,7 @@ PACKAGE = Path(__file__).resolve().parent
 STAGE_CODE = {
     "ingest": ["ingest"],
     "extract": ["extract", "data"],
-    "note": ["draft.py", "ingest"],
+    "note": ["draft", "ingest"],
     "compose": ["compose.py"],
     "render": ["render.py", "archive"],
 }

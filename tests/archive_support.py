@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 from pipeline.build import build
 from pipeline.config import load_config
 
@@ -26,10 +24,3 @@ def build_outputs(project: Path) -> list[str]:
     assert report.ok, [o.error for o in report.outcomes if o.error]
     return report.slugs("built")
 
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """The archive test project (one final, one draft briefing), built once per test module."""
-    project = copy_root("archive_project", tmp_path_factory.mktemp("built"))
-    build_outputs(project)
-    return project

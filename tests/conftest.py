@@ -60,3 +60,13 @@ def pdf_pages(path: Path) -> list[str]:
     from pypdf import PdfReader
 
     return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The archive test project (one final, one draft briefing), built once per test module."""
+    from archive_support import build_outputs, copy_root
+
+    project = copy_root("archive_project", tmp_path_factory.mktemp("built"))
+    build_outputs(project)
+    return project

@@ -8,7 +8,7 @@ import json
 import pikepdf
 import pytest
 
-from archive_support import ROOTS, build_outputs, copy_root, built  # noqa: F401  (fixture)
+from archive_support import ROOTS, build_outputs, copy_root
 from pipeline.archive.embed import embedded_files, meta_record, pdf_metadata, read_meta
 from pipeline.archive.xmp import extra_descriptions, splice_descriptions
 from pipeline.config import load_briefing, load_config

@@ -7,7 +7,6 @@ import sqlite3
 
 import pytest
 
-from archive_support import ROOTS, build_outputs, copy_root, built  # noqa: F401  (fixture)
 from pipeline.archive.bag import make_bag, parse_issue, validate_bag
 from pipeline.cli import main
 from pipeline.config import load_config

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from archive_support import ROOTS, build_outputs, copy_root, built  # noqa: F401  (fixture)
+from archive_support import ROOTS, build_outputs
 from pipeline.archive import catalog
 from pipeline.archive.catalog import pages_naming, refresh_catalog, search
 from pipeline.cli import main

@@ -8,7 +8,7 @@ import shutil
 import pikepdf
 import pytest
 
-from archive_support import ROOTS, build_outputs, copy_root, built  # noqa: F401  (fixture)
+from archive_support import ROOTS, build_outputs
 from pipeline.archive.check import check_pdf, check_project
 from pipeline.cli import main
 from pipeline.config import load_config

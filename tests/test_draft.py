@@ -16,7 +16,7 @@ from pipeline.draft import draft_note, note_from_manuscript, note_to_markdown, s
 from pipeline.errors import PipelineError
 from pipeline.ingest import read_source
 from pipeline.models import Segment, Source
-from pipeline.reported import presenter_person, third_person
+from pipeline.draft.reported import presenter_person, third_person
 
 SLUG = "harbour-talk"
 

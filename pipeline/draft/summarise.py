@@ -1,140 +1,23 @@
-"""Draft stage: the note's sections, taken from the editor's manuscript or drafted from the transcript and slides."""
+"""Drafting: a first version of the note from the transcript and slides, every sentence traced to its source."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import yaml
 
-from . import __version__
-from .errors import PipelineError, SourceError
-from .ingest.markdown import question_text
-from .ingest.transcript import ANSWER, INTRO, QUESTION, TALK, Transcript, clean_spoken, split_sentences, structure_transcript
-from .models import Briefing, Entity, Note, QuestionAnswer, Source
-from .reported import REPORTING_VERBS, Person, lower_first, presenter_person, proper_words, report, third_person
+from ..errors import PipelineError
+from ..ingest.transcript import ANSWER, INTRO, TALK, Transcript, clean_spoken, split_sentences, structure_transcript
+from ..models import Briefing, Entity, Note, QuestionAnswer, Source
+from .references import further_reading, md_escape
+from .reported import REPORTING_VERBS, Person, presenter_person, proper_words, report, third_person
 from .salience import GENERIC, STOPWORDS, rank_sentences, similarity_matrix, stem, tokens, topic_terms
-
-# House-style headings (upper-cased) and the Note field each one fills.
-SECTIONS = {
-    ("KEY EVENTS",): "key_events",
-    ("NATURE OF DISCUSSION",): "nature_of_discussion",
-    ("BACKGROUND", "PRESENTATION"): "presentation",
-    ("BACKGROUND", "QUESTION AND ANSWER"): "questions",
-    ("KEY POINTS OF DISCUSSION",): "key_points",
-    ("FURTHER READING",): "further_reading",
-}
-REQUIRED = ("key_events", "nature_of_discussion", "presentation", "key_points")
-
-
-def note_from_manuscript(manuscript: Source, briefing: Briefing) -> tuple[Note, list[str]]:
-    """Sort a manuscript's segments into the house-style sections; returns the note and warnings."""
-    parts: dict[str, list] = {name: [] for name in SECTIONS.values()}
-    warnings: list[str] = []
-    file = manuscript.segments[0].file if manuscript.segments else manuscript.path
-    for seg in manuscript.segments:
-        key = tuple(s.upper() for s in seg.section if s)
-        if seg.role == "heading":
-            if key not in SECTIONS and key != ("BACKGROUND",):
-                warnings.append(f"{file}: heading {' / '.join(seg.section)!r} is not a house-style section; its text is left out")
-            continue
-        name = SECTIONS.get(key)
-        if name is None:
-            continue
-        if name == "questions":
-            if seg.role == "question":
-                parts[name].append([question_text(seg.text), []])
-            elif parts[name]:
-                parts[name][-1][1].append(seg.text)
-            else:
-                warnings.append(f"{file}: Question and Answer: paragraph before the first question (set questions in bold or italic): {seg.text[:60]!r}")
-        else:
-            parts[name].append(seg.text)
-    if not any(parts.values()):
-        raise SourceError(manuscript.path, "no house-style sections found; expected headings such as '# KEY EVENTS', '# BACKGROUND', '## Presentation'")
-    for name in REQUIRED:
-        if not parts[name]:
-            heading = next(" / ".join(k).title() if len(k) > 1 else k[0] for k, v in SECTIONS.items() if v == name)
-            warnings.append(f"{file}: section {heading!r} is missing or empty")
-    questions = tuple(QuestionAnswer(q, tuple(a)) for q, a in parts["questions"])
-    for qa in questions:
-        if not qa.answer:
-            warnings.append(f"{file}: question without an answer: {qa.question[:60]!r}")
-    status = str(manuscript.metadata.get("status", briefing.status))
-    note = Note(
-        key_events=tuple(parts["key_events"]),
-        nature_of_discussion=tuple(parts["nature_of_discussion"]),
-        presentation=tuple(parts["presentation"]),
-        questions=questions,
-        key_points=tuple(parts["key_points"]),
-        further_reading=tuple(parts["further_reading"]) or briefing.further_reading,
-        status=status if status in ("draft", "final") else "draft",
-    )
-    return note, warnings
-
-
-# ---------------------------------------------------------------------------------------------
-# Drafting: a first version of the note from the transcript (and slides), every sentence traced.
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Span:
-    """Where a drafted sentence came from: a transcript stretch, a slide page or briefing.toml fields."""
-
-    file: str
-    kind: str
-    """transcript, slides or metadata."""
-    start: float | None = None
-    end: float | None = None
-    page: int | None = None
-    speaker: str | None = None
-    segments: tuple[int, ...] = ()
-    """Indices of the source's segments (cues) the text came from."""
-    fields: tuple[str, ...] = ()
-    """briefing.toml fields, for metadata spans."""
-    quote: str = ""
-    """The source text as written, before clean-up."""
-
-
-@dataclass(frozen=True)
-class TracedSentence:
-    """One drafted sentence, the section and paragraph it sits in, and its source spans."""
-
-    section: str
-    paragraph: int
-    text: str
-    spans: tuple[Span, ...]
-
-
-@dataclass(frozen=True)
-class Trace:
-    """The provenance of a drafted note: each sentence with the spans it was drawn from."""
-
-    briefing: str
-    sources: tuple[str, ...]
-    sentences: tuple[TracedSentence, ...]
-    warnings: tuple[str, ...] = ()
-
-    def coverage(self) -> float:
-        """Share of drafted sentences with at least one recorded source span."""
-        if not self.sentences:
-            return 1.0
-        return sum(1 for s in self.sentences if s.spans) / len(self.sentences)
-
-    def to_json(self) -> str:
-        """The trace as the `note.draft.json` sidecar (stable key order, times in seconds)."""
-        data = {"briefing": self.briefing, "generator": f"briefing-pipeline {__version__}", "sources": list(self.sources),
-                "coverage": round(self.coverage(), 4), "warnings": list(self.warnings), "sentences": []}
-        for s in self.sentences:
-            spans = [{k: v for k, v in asdict(span).items() if v not in (None, (), "")} for span in s.spans]
-            data["sentences"].append({"section": s.section, "paragraph": s.paragraph, "text": s.text, "spans": spans})
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+from .trace import Span, Trace, TracedSentence, metadata_span
 
 
 @dataclass(frozen=True)
@@ -171,8 +54,6 @@ _QUESTION_PREFIX = re.compile(
     re.I,
 )
 _RELAY_PREFIX = re.compile(r"^[^:?]{0,120}\b(?:question|asks|asking|writes|wants to know)\b[^:?]{0,60}:\s*", re.I)
-_URL = re.compile(r"\bhttps?://[^\s<>\"')\]]+[^\s<>\"')\].,;:]|\bwww\.[A-Za-z0-9.-]+\.[a-z]{2,}(?:/[^\s<>\"')\]]*[^\s<>\"')\].,;:])?")
-_DOI = re.compile(r"\b(?:doi:\s*|DOI:\s*)?(10\.\d{4,9}/[^\s<>\"')\]]+[^\s<>\"')\].,;:])")
 
 
 def transcript_sentences(transcript: Transcript) -> list[Sentence]:
@@ -319,15 +200,6 @@ def _paragraphs(chosen: list[Sentence], sim: np.ndarray, longest: int = 6) -> li
 
 # ---- The note's sections -----------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")
-
-
-def md_escape(text: str) -> str:
-    """Plain text as Markdown inline text that renders as written (and cannot start a list or heading)."""
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return re.sub(r"^([-+#>]|\d+(?=[.)]\s))", r"\\\1", text)
-
-
 @dataclass
 class DraftedSections:
     """Paragraphs of each section as drafted, and the trace of every sentence put in them."""
@@ -346,10 +218,6 @@ class DraftedSections:
     def texts(self, section: str) -> tuple[str, ...]:
         """The section's paragraphs as Markdown-inline strings."""
         return tuple(" ".join(p) for p in self.paragraphs.get(section, []) if p)
-
-
-def _metadata_span(*fields: str) -> Span:
-    return Span("briefing.toml", "metadata", fields=fields)
 
 
 def _turn_span(transcript: Transcript, index: int) -> Span:
@@ -413,11 +281,11 @@ def question_topic(question: str, answer: str, global_terms: frozenset[str] = fr
 
 def _key_events(out: DraftedSections, briefing: Briefing, transcript: Transcript, topics: list[tuple[str, list[Span]]]) -> None:
     """KEY EVENTS: the talk's date, speaker, title and event, that a Q&A followed, and its main themes."""
-    from .compose import format_date
+    from ..compose import format_date
 
     event = briefing.event if re.match(r"(?i)(the|a|an)\b", briefing.event) else f"the {briefing.event}"
     lead = f"On {format_date(briefing)}, {briefing.speaker} presented "
-    out.add("key_events", 0, f"{lead}{briefing.title} at {event}.", [_metadata_span("date", "speaker", "title", "event")],
+    out.add("key_events", 0, f"{lead}{briefing.title} at {event}.", [metadata_span("date", "speaker", "title", "event")],
             markdown=f"{md_escape(lead)}*{md_escape(briefing.title)}* at {md_escape(event)}.")
     if transcript.exchanges:
         spans = [_turn_span(transcript, ex.questions[0]) for ex in transcript.exchanges]
@@ -520,76 +388,6 @@ def _key_points(candidates: Sequence[Sentence], scores: np.ndarray, sim: np.ndar
         if all(sim[best[1].index, c.index] <= 0.5 for _, c in chosen):
             chosen.append(best)
     return sorted(chosen, key=lambda item: item[1].index)
-
-
-def _normal_url(raw: str) -> str:
-    if raw.lower().startswith("www."):
-        return "https://" + raw
-    if raw.startswith("10."):
-        return "https://doi.org/" + raw
-    return raw
-
-
-def find_links(text: str) -> list[tuple[str, str]]:
-    """(as written, normalised URL) for every URL and DOI in a text; a DOI inside a URL counts once."""
-    links = [(m.group(0), _normal_url(m.group(0))) for m in _URL.finditer(text)]
-    covered = [m.span() for m in _URL.finditer(text)]
-    for m in _DOI.finditer(text):
-        if not any(a <= m.start() < b for a, b in covered):
-            links.append((m.group(0), _normal_url(m.group(1))))
-    return links
-
-
-_READING_HEADING = re.compile(r"^\s*(further reading|references|sources|bibliography|reading list|readings)\s*:?\s*$", re.I)
-# Where an APA-style reference begins: "Kessler, N. (2024)." or "UNODC. (2025)."
-_REFERENCE_START = re.compile(r"(?<=[.>\w)])\s+(?=[A-Z][^\s()]*(?:,? (?:[A-Z]\.|&|and|[A-Z][^\s()]*)){0,8}\.? \((?:19|20)\d{2}[a-z]?\))")
-
-
-def slide_references(text: str) -> list[str]:
-    """The references on a slide page: lines re-joined (a URL broken over two lines made whole),
-    split where a new 'Author. (Year)' reference begins; only those holding a link, or all on a
-    'Further reading' slide."""
-    lines = [l.strip() for l in text.splitlines() if l.strip()]
-    if not lines:
-        return []
-    if not _READING_HEADING.match(lines[0]):
-        return [line for line in lines if find_links(line)]
-    lines = lines[1:]
-    joined = ""
-    for line in lines:
-        broken_url = re.search(r"(?:https?://|www\.|10\.\d{4,9}/)\S*[/\-_=.]$", joined)
-        joined += line if broken_url and re.match(r"[\w./\-?=&#%~]+(?:\s|$)", line) and " " not in line.split(" ")[0][:-1] else " " + line
-    pieces = [p.strip() for p in _REFERENCE_START.split(joined.strip()) if p.strip()]
-    return [p for p in pieces if re.search(r"\((?:19|20)\d{2}", p) or find_links(p)]
-
-
-def further_reading(briefing: Briefing, slides: Sequence[Source], sentences: Sequence[Sentence]) -> list[tuple[str, str, Span]]:
-    """FURTHER READING: the briefing's references, then those found in the slides, then any URL or DOI
-    spoken in the transcript, as (Markdown, plain text, span); each link is given once."""
-    items = [(ref, ref, _metadata_span("further_reading")) for ref in briefing.further_reading]
-    seen = {url.rstrip("/").lower() for ref in briefing.further_reading for _, url in find_links(ref)}
-    found: list[tuple[str, Span]] = []
-    for src in slides:
-        for seg in src.segments:
-            found += [(ref, Span(seg.file, "slides", page=seg.page, quote=ref)) for ref in slide_references(seg.text)]
-    found += [(s.span.quote, s.span) for s in sentences if find_links(s.span.quote)]
-    for line, span in found:
-        links = find_links(line)
-        fresh = [(raw, url) for raw, url in links if url.rstrip("/").lower() not in seen]
-        if links and not fresh or any(line == plain for _, plain, _ in items):
-            continue
-        seen |= {url.rstrip("/").lower() for _, url in links}
-        if span.kind == "transcript":
-            items += [(f"<{url}>", url, span) for _, url in fresh]
-            continue
-        markdown, pos = [], 0
-        for raw, url in links:
-            at = line.index(raw, pos)
-            markdown += [md_escape(line[pos:at]), f"<{url}>"]
-            pos = at + len(raw)
-        markdown.append(md_escape(line[pos:]))
-        items.append(("".join(markdown).strip(), line, span))
-    return items
 
 
 def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence[Entity] = ()) -> tuple[Note, Trace]:
@@ -723,10 +521,10 @@ def write_draft(config, slug: str, force: bool = False, *, use_entities: bool = 
     An existing manuscript is never overwritten unless `force` is given. With `use_entities`, the
     extract stage's entities weigh sentence salience (loads the spaCy model).
     """
-    from .build import read_options
-    from .config import find_briefings, load_briefing
-    from .ingest import list_sources, read_source
-    from .state import write_atomic
+    from ..build import read_options
+    from ..config import find_briefings, load_briefing
+    from ..ingest import list_sources, read_source
+    from ..state import write_atomic
 
     folders = {f.name: f for f in find_briefings(config)}
     if slug not in folders:
@@ -752,7 +550,7 @@ def write_draft(config, slug: str, force: bool = False, *, use_entities: bool = 
         warnings += sources[-1].warnings
     entities: Sequence[Entity] = ()
     if use_entities:
-        from .extract import extract_entities  # spaCy only where needed
+        from ..extract import extract_entities  # spaCy only where needed
 
         entities = extract_entities(sources, speakers=[briefing.speaker])
     note, trace = draft_note(briefing, sources, entities)
