@@ -129,6 +129,8 @@ def main() -> None:
     workers = report.get("workers", {})
     print(f"cold build:             {cold:7.2f} s  ({len(report['built'])} built)")
     print(f"  peak memory per worker: {', '.join(f'{mb:.0f} MB' for mb in workers.values())}")
+    stages = report.get("stage_seconds", {})
+    print("  CPU seconds by stage:   " + ", ".join(f"{name} {sec:.1f}" for name, sec in stages.items()))
     noop, report = timed_build(args.dir, cores)
     print(f"no-op rebuild:          {noop:7.2f} s  ({len(report['unchanged'])} unchanged)   target <= 0.5 s")
 
