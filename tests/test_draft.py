@@ -185,3 +185,15 @@ def test_build_drafts_in_memory_and_marks_every_page_draft(project):
     for page in range(1, pages + 1):
         text = subprocess.run(["pdftotext", "-raw", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True).stdout
         assert "DRAFT" in text, f"page {page} has no DRAFT mark"
+
+
+def test_sentence_initial_words_are_names_only_when_an_entity_says_so():
+    from pipeline.draft.reported import lower_first, proper_words
+
+    texts = ["Tighter monitoring is needed.", "Myanmar is the hub.", "Ports matter, and Thailand too."]
+    without = proper_words(texts)
+    assert "Tighter" in without  # no entities: a word seen only at a sentence start stays capitalised
+    proper = proper_words(texts, known=["Myanmar", "Thailand"])
+    assert "Tighter" not in proper and "Myanmar" in proper and "Thailand" in proper
+    assert lower_first("Tighter monitoring is needed.", proper) == "tighter monitoring is needed."
+    assert lower_first("Myanmar is the hub.", proper) == "Myanmar is the hub."

@@ -189,10 +189,11 @@ def attribute(text: str, person: Person, verb: str, proper: frozenset[str], *, s
     return f"{prefix}{who} {verb} that {lower_first(body, proper)}".rstrip("!") if body else text
 
 
-def proper_words(texts: Sequence[str]) -> frozenset[str]:
+def proper_words(texts: Sequence[str], known: Sequence[str] | None = None) -> frozenset[str]:
     """Capitalised words (names, places) — those never written in lower case inside a sentence,
     or written capitalised there more often than not; sentence-initial words count only when
-    the lower-case form never appears."""
+    the lower-case form never appears and, when `known` names are given (the entities' mentions),
+    only when one of them contains the word ("Tighter monitoring …" is not a name)."""
     upper: dict[str, int] = {}
     lower: dict[str, int] = {}
     first: set[str] = set()
@@ -204,7 +205,10 @@ def proper_words(texts: Sequence[str]) -> frozenset[str]:
         if opening:
             first.add(opening.group(1).lower())
     names = {w for w, n in upper.items() if n > lower.get(w, 0)}
-    names |= {w for w in first if w not in lower and w not in _FUNCTION_WORDS}
+    initial = {w for w in first if w not in lower and w not in _FUNCTION_WORDS}
+    if known is not None:
+        initial &= {word.lower() for name in known for word in re.findall(r"[\w'’\-]+", name)}
+    names |= initial
     return frozenset(w[:1].upper() + w[1:] for w in names)
 
 

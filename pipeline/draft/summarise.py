@@ -402,7 +402,8 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     warnings += [f"{Path(t.path).name}: not used for the draft (one transcript is drafted from)" for t in structured if t is not transcript]
     sentences = transcript_sentences(transcript)
     person = presenter_person(briefing.speaker, " ".join(t.text for t in transcript.by_role(INTRO)))
-    proper = proper_words([s.text for s in sentences])
+    known = [m.text for e in entities for m in e.mentions] + [e.name for e in entities] if entities else None
+    proper = proper_words([s.text for s in sentences], known)
     scores = salience(sentences, slides, entities, person)
     sim = similarity_matrix([s.text for s in sentences]) if sentences else np.zeros((0, 0))
     talk = [s for s in sentences if s.role == TALK]
