@@ -67,12 +67,12 @@ def command_config(args: argparse.Namespace) -> int:
 
 def command_parse(args: argparse.Namespace) -> int:
     """Parse one source file and print its kind, warnings and segments (or JSON)."""
-    import json
-
-    from .ingest import ReadOptions, read_source
+    from .build import read_options
+    from .config import load_config
+    from .ingest import read_source
     from .ingest.show import format_source, source_to_dict
 
-    source = read_source(args.file, ReadOptions(password=args.password))
+    source = read_source(args.file, read_options(load_config(args.project), args.password))
     if args.json:
         print(json.dumps(source_to_dict(source), ensure_ascii=False, indent=1))
     else:

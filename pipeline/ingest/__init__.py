@@ -88,7 +88,7 @@ def read_source(path: Path, options: ReadOptions = ReadOptions()) -> Source:
     except OSError as exc:
         raise SourceError(path, f"cannot be read: {exc.strerror}") from None
     if size > options.max_bytes:
-        raise SourceError(path, f"file is {size / 1e6:.1f} MB; the limit is {options.max_bytes / 1e6:.1f} MB (setting max_file_mb)")
+        raise SourceError(path, f"file is {size:,} bytes; the limit is {options.max_bytes:,} bytes (setting max_file_mb)")
     try:
         return READERS[suffix](path, options)
     except SourceError:
