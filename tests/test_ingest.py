@@ -41,7 +41,7 @@ def test_reader_bugs_become_source_errors(tmp_path, monkeypatch):
 def test_size_limit_names_the_setting(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("Moderator: hello\n" * 100)
-    with pytest.raises(SourceError, match=r"limit is 0\.0 MB \(setting max_file_mb\)"):
+    with pytest.raises(SourceError, match=r"file is 1,700 bytes; the limit is 10 bytes \(setting max_file_mb\)"):
         read_source(path, ReadOptions(max_bytes=10))
 
 
