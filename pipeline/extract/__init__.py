@@ -27,6 +27,7 @@ _GENERIC_SPEAKER = re.compile(r"^(moderator|host|chair|audience( member)?|speake
                               r"question(er)?|answer|unknown|interviewer|q|a)\b[\s\d.:]*$", re.I)
 WINDOW = 6  # words of context either side of a candidate name given to the NER model
 _WORD = re.compile(r"[\w'’\-.]+")
+_LOWER_WORD = re.compile(r"(?<![\w'’\-])[a-z][a-z'’\-]*(?![\w'’\-])")
 
 
 def _model_name() -> str:
@@ -50,7 +51,8 @@ def load_nlp(model: str | None = None):
     return nlp
 
 
-def _ner_windows(text: str, gaz_words: frozenset, name_words: frozenset) -> list[tuple[int, int]]:
+def _ner_windows(text: str, gaz_words: frozenset, name_words: frozenset,
+                common: frozenset = frozenset()) -> list[tuple[int, int]]:
     """Stretches of a segment the statistical NER must read: a few words around each unknown name.
 
     A capitalised word that is not a stop word, a gazetteer word or a speaker's name may be a
@@ -58,6 +60,8 @@ def _ner_windows(text: str, gaz_words: frozenset, name_words: frozenset) -> list
     the gazetteer and context rules. The model's features see 4 tokens either side, so a window
     of WINDOW words around each candidate gives it the context it would have had in the full
     sentence, while most of a transcript is never run through NER (the stage's main cost).
+    A word capitalised only because it opens a sentence, and written in lower case elsewhere in
+    the source (`common`), is an ordinary word and no candidate.
     """
     from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -66,7 +70,8 @@ def _ner_windows(text: str, gaz_words: frozenset, name_words: frozenset) -> list
     for i, m in enumerate(_WORD.finditer(text)):
         w = m.group()
         if not w[:1].isupper() or w.lower() in STOP_WORDS or w in gaz_words \
-                or w in name_words or (w.isupper() and _caps_line(text, m.start())):
+                or w in name_words or (w.isupper() and _caps_line(text, m.start())) \
+                or (w.lower() in common and _opens_sentence(text, m.start())):
             continue
         a = starts[max(0, i - WINDOW)]
         j = i + WINDOW + 1
@@ -76,6 +81,17 @@ def _ner_windows(text: str, gaz_words: frozenset, name_words: frozenset) -> list
         else:
             windows.append([a, b])
     return [(a, len(text[:b].rstrip())) for a, b in windows]
+
+
+def _opens_sentence(text: str, pos: int) -> bool:
+    """Whether the word at pos starts the text or follows a sentence end (or a line break)."""
+    before = text[:pos].rstrip(" \t\"'(“‘")
+    return not before or before[-1] in ".!?:\n"
+
+
+def _lowercase_words(texts: Sequence[str]) -> frozenset:
+    """Words written in lower case somewhere in the texts: ordinary words, not names."""
+    return frozenset(m.group() for t in texts for m in _LOWER_WORD.finditer(t))
 
 
 def _caps_line(text: str, pos: int) -> bool:
@@ -120,12 +136,13 @@ def annotate_source(source: Source, speakers: Sequence[str], nlp=None) -> tuple[
     speaker_re = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(
         {p[0] for p in names}, key=len, reverse=True)) + r")\b") if names else None
     docs, windows = [], []
+    common = _lowercase_words([seg.text for seg in source.segments])
     for gi, seg in enumerate(source.segments):
         doc = nlp.make_doc(seg.text)
         doc.user_data["speaker_names"] = names
         doc.user_data["speaker_re"] = speaker_re
         docs.append(doc)
-        for a, b in _ner_windows(seg.text, gaz.words, name_words):
+        for a, b in _ner_windows(seg.text, gaz.words, name_words, common):
             windows.append(((gi, a), seg.text[a:b]))
     raws: list[Raw] = []
     taken: dict[int, list[tuple[int, int]]] = {}
