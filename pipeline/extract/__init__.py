@@ -27,6 +27,9 @@ _GENERIC_SPEAKER = re.compile(r"^(moderator|host|chair|audience( member)?|speake
                               r"question(er)?|answer|unknown|interviewer|q|a)\b[\s\d.:]*$", re.I)
 WINDOW = 6  # words of context either side of a candidate name given to the NER model
 _WORD = re.compile(r"[\w'’\-.]+")
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
+_POSSESSIVE = re.compile(r"['’]s$")
+_HONORIFIC_WORDS = frozenset({"Dr", "Mr", "Ms", "Mrs", "Prof", "Sir", "Dame"})
 _LOWER_WORD = re.compile(r"(?<![\w'’\-])[a-z][a-z'’\-]*(?![\w'’\-])")
 
 
@@ -69,9 +72,14 @@ def _ner_windows(text: str, gaz_words: frozenset, name_words: frozenset,
     starts = [m.start() for m in _WORD.finditer(text)]
     for i, m in enumerate(_WORD.finditer(text)):
         w = m.group()
-        if not w[:1].isupper() or w.lower() in STOP_WORDS or w in gaz_words \
-                or w in name_words or (w.isupper() and _caps_line(text, m.start())) \
-                or (w.lower() in common and _opens_sentence(text, m.start())):
+        if not w[:1].isupper():
+            continue
+        # "Syria." / "Mexico's" / "I'm" are the words Syria, Mexico and I: judge the core word.
+        core = w if _INITIALS.fullmatch(w) else _POSSESSIVE.sub("", w.rstrip("."))
+        head = re.split(r"['’]", core)[0].lower()
+        if head in STOP_WORDS or core in gaz_words or core in name_words or core in _HONORIFIC_WORDS \
+                or (w.isupper() and _caps_line(text, m.start())) \
+                or (core.lower() in common and _opens_sentence(text, m.start())):
             continue
         a = starts[max(0, i - WINDOW)]
         j = i + WINDOW + 1
