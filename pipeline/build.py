@@ -438,10 +438,10 @@ def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, job
     started = time.perf_counter()
     out_root = config.root / config.outputs_dir
     state_dir = out_root / ".state"
+    folders = find_briefings(config, slugs)
     with project_lock(state_dir, notify):
         remove_stale_temporaries(out_root)
         state = load_state(state_dir)
-        folders = find_briefings(config, slugs)
         outcomes = [] if slugs else remove_deleted(state, {f.name for f in folders}, out_root)
         env = environment_keys(config)
         todo: list[tuple[Plan, BriefingState | None]] = []

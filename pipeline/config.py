@@ -285,7 +285,10 @@ def template_dirs(config: Config) -> list[Path]:
 def find_briefings(config: Config, slugs: Sequence[str] = ()) -> list[Path]:
     """The briefing folders under the inputs folder: the named ones in order, else all sorted by slug."""
     inputs = config.root / config.inputs_dir
-    folders = sorted(p for p in inputs.iterdir() if p.is_dir() and not p.name.startswith(".")) if inputs.is_dir() else []
+    if not inputs.is_dir():
+        raise PipelineError(f"{inputs}: no such folder; a project holds {PROJECT_FILE} and "
+                            f"{config.inputs_dir}/<slug>/{BRIEFING_FILE} (choose it with --project)")
+    folders = sorted(p for p in inputs.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not slugs:
         return folders
     known = {f.name: f for f in folders}

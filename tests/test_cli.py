@@ -41,3 +41,10 @@ def test_config_command_lists_settings(capsys):
     assert main(["config"]) == 0
     out = capsys.readouterr().out
     assert "licence_url" in out and "creativecommons.org" in out
+
+
+def test_missing_inputs_folder_is_an_error_and_creates_nothing(tmp_path, capsys):
+    project = tmp_path / "typo"
+    assert main(["--project", str(project), "build"]) == 2
+    assert "typo/inputs: no such folder" in capsys.readouterr().err
+    assert not project.exists()
