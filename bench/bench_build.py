@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -135,13 +136,18 @@ def main() -> None:
     print(f"  peak memory per worker: {', '.join(f'{mb:.0f} MB' for mb in workers.values())}")
     stages = report.get("stage_seconds", {})
     print("  CPU seconds by stage:   " + ", ".join(f"{name} {sec:.1f}" for name, sec in stages.items()))
-    noop, report = timed_build(args.dir, cores)
-    print(f"no-op rebuild:          {noop:7.2f} s  ({len(report['unchanged'])} unchanged)   target <= 0.5 s")
+    # The machine is shared and noisy: the quick measurements are the median of several runs.
+    runs = [timed_build(args.dir, cores) for _ in range(5)]
+    noop, report = statistics.median(t for t, _ in runs), runs[-1][1]
+    print(f"no-op rebuild:          {noop:7.2f} s  ({len(report['unchanged'])} unchanged; median of 5)   target <= 0.5 s")
 
     note = next((args.dir / "inputs").glob("*/note.md"))
-    note.write_text(note.read_text(encoding="utf-8").replace(". ", ". Indeed, ", 1), encoding="utf-8")
-    edit, report = timed_build(args.dir, cores)
-    print(f"one manuscript edited:  {edit:7.2f} s  (built {report['built']})")
+    edits = []
+    for n in range(3):
+        note.write_text(note.read_text(encoding="utf-8").replace(". ", f". Indeed ({n}), ", 1), encoding="utf-8")
+        edits.append(timed_build(args.dir, cores))
+    edit, report = statistics.median(t for t, _ in edits), edits[-1][1]
+    print(f"one manuscript edited:  {edit:7.2f} s  (built {report['built']}; median of 3, new process each)")
 
     warm = warm_edit_seconds(args.dir, note)
     print(f"one manuscript edited, warm process (as `briefing watch`): {warm:5.2f} s (median of 3 edits)")
