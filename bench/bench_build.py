@@ -70,7 +70,6 @@ def timed_build(project: Path, jobs: int) -> tuple[float, dict]:
 
 def warm_edit_seconds(project: Path, note: Path, edits: int = 3) -> float:
     """Median seconds to rebuild after one manuscript edit, in a process that has loaded spaCy and WeasyPrint."""
-
     from pipeline.build import build, warm_worker
     from pipeline.config import load_config
 
