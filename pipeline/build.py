@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import resource
@@ -339,17 +340,17 @@ class BriefingRun:
             prev is None or prev.keys.get("render") != self.plan.keys["render"]
             or not pdf_path.is_file() or prev.outputs.get(pdf_path.name) != file_digest(pdf_path)
         )
-        import json
-
         files = {
             "entities.json": json.dumps(entities_to_json(entities), indent=1, ensure_ascii=False),
             "entities.csv": entities_to_csv(entities),
             f"{slug}.html": html,
         }
+        # Render first, write after: a briefing that fails keeps every previous output as it was.
+        pdf = self.render(html, files["entities.json"].encode("utf-8")) if need_render else None
         for name, text in files.items():
             write_atomic(self.out_dir / name, text)
-        if need_render:
-            self.render(pdf_path, html)
+        if pdf is not None:
+            write_atomic(pdf_path, pdf)
         # meta.json records the checksums of this build's outputs, so it is rewritten every time.
         record = meta_record(self.plan.briefing, self.plan.config, self.note().status, self.out_dir)
         write_atomic(self.out_dir / META_FILE, meta_json(record))
@@ -357,19 +358,20 @@ class BriefingRun:
         return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), stages=tuple(self.ran),
                        keys={**self.plan.keys, **self.runtime_keys}, outputs=outputs, timings=self.timings)
 
-    def render(self, pdf_path: Path, html: str) -> None:
-        """Render the PDF and write it atomically."""
+    def render(self, html: str, entities_json: bytes) -> bytes:
+        """The PDF/A bytes of the note, with its sources and entities attached."""
         from .archive.embed import render_options
         from .render import render_pdf  # WeasyPrint only where needed
 
         briefing, config = self.plan.briefing, self.plan.config
         started = time.perf_counter()
         rendered = render_pdf(html, base_dir=briefing.folder, allowed_dirs=template_dirs(config),
-                              pdf_variant=config.pdf_variant, **render_options(briefing, config, self.out_dir))
+                              pdf_variant=config.pdf_variant,
+                              **render_options(briefing, config, self.out_dir, entities_json))
         self.warnings += rendered.warnings
         self.ran.append("render")
         self.timings["render"] = time.perf_counter() - started
-        write_atomic(pdf_path, rendered.pdf)
+        return rendered.pdf
 
 
 def run_plan(plan: Plan, state_dir: Path, previous: BriefingState | None, out_dir: Path, reuse: bool = True) -> Outcome:

@@ -17,6 +17,7 @@ import pytest
 from conftest import REPO, pdf_pages
 from pipeline.build import build
 from pipeline.config import load_config
+from pipeline.errors import PipelineError
 from pipeline.state import STATE_FORMAT, project_lock
 
 
@@ -244,3 +245,22 @@ def test_source_password_from_briefing_toml(make_project):
     entities = json.loads((project / "outputs" / "alpha" / "entities.json").read_text())
     ketamine = next(e for e in entities["entities"] if e["id"] == "chem:ketamine")
     assert [(m["file"], m["page"]) for m in ketamine["mentions"]] == [("slides.pdf", 1)]
+
+
+def test_failed_render_keeps_every_previous_output(make_project, monkeypatch):
+    project = make_project("basic")
+    run(project, jobs=1)
+    out = project / "outputs" / "alpha"
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    note = project / "inputs" / "alpha" / "note.md"
+    note.write_text(note.read_text().replace("Training matters.", "Training in Mexico matters."))
+
+    def broken_render(*args, **kwargs):
+        raise PipelineError("renderer exploded")
+
+    import pipeline.render
+
+    monkeypatch.setattr(pipeline.render, "render_pdf", broken_render)
+    result, report = run(project, jobs=1)
+    assert result["alpha"][0] == "failed" and "renderer exploded" in report.to_json()["failed"][0]["error"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

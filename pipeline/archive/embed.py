@@ -17,6 +17,7 @@ META_FILE = "meta.json"
 ENTITIES_FILE = "entities.json"
 ENTITIES_CSV = "entities.csv"
 META_FORMAT = 1
+ENTITIES_DESCRIPTION = "Entities (countries, actors, chemicals) found in the sources, with every mention"
 # Transcripts are embedded (they are the talk's record); slides are not: they are the
 # speaker's work, often large, and the note does not reproduce them.
 TRANSCRIPT_SUFFIXES = (".vtt", ".srt", ".txt")
@@ -63,7 +64,7 @@ def embedded_files(briefing: Briefing, out_dir: Path) -> list[EmbeddedFile]:
             files.append(EmbeddedFile(name, spec.path, "Source", f"Transcript of the talk ({name})"))
     entities = out_dir / ENTITIES_FILE
     if entities.is_file():
-        files.append(EmbeddedFile(ENTITIES_FILE, entities, "Data", "Entities (countries, actors, chemicals) found in the sources, with every mention"))
+        files.append(EmbeddedFile(ENTITIES_FILE, entities, "Data", ENTITIES_DESCRIPTION))
     return [f for f in files if f.path.is_file()]
 
 
@@ -86,18 +87,24 @@ def pdf_metadata(briefing: Briefing, config: Config) -> PdfMetadata:
     )
 
 
-def render_options(briefing: Briefing, config: Config, out_dir: Path | None = None) -> dict[str, Any]:
+def render_options(briefing: Briefing, config: Config, out_dir: Path | None = None,
+                   entities_json: bytes | None = None) -> dict[str, Any]:
     """Keyword arguments for `render_pdf`: the attachments (read now) and the metadata.
 
-    Call after the extract stage has written `entities.json`, so that it is embedded too.
+    `entities_json`, when given, is embedded as entities.json in place of the file on disk: the
+    build renders before it writes any output, so that a failed render leaves the previous ones.
     """
     from ..render import Attachment  # WeasyPrint is heavy: only when rendering
 
     out_dir = out_dir or output_dir(config, briefing.slug)
+    files = [f for f in embedded_files(briefing, out_dir) if entities_json is None or f.name != ENTITIES_FILE]
     attachments = [
         Attachment(data=f.path.read_bytes(), name=f.name, description=f.description, relationship=f.relationship)
-        for f in embedded_files(briefing, out_dir)
+        for f in files
     ]
+    if entities_json is not None:
+        attachments.append(Attachment(data=entities_json, name=ENTITIES_FILE, description=ENTITIES_DESCRIPTION,
+                                      relationship="Data"))
     return {"attachments": attachments, "metadata": pdf_metadata(briefing, config)}
 
 
