@@ -417,6 +417,8 @@ def run_plans(plans: list[tuple[Plan, BriefingState | None]], state_dir: Path, o
                 progress(n, total, plan.briefing.slug)
             outcomes.append(run_plan(plan, state_dir, previous, out_root / plan.briefing.slug, reuse))
         return outcomes
+    if progress:  # workers take a few seconds to start: say so rather than sit silent
+        progress(0, total, f"starting {min(jobs, total)} workers")
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context, initializer=warm_worker,
                              initargs=(need_nlp,)) as pool:
