@@ -48,3 +48,18 @@ def test_missing_inputs_folder_is_an_error_and_creates_nothing(tmp_path, capsys)
     assert main(["--project", str(project), "build"]) == 2
     assert "typo/inputs: no such folder" in capsys.readouterr().err
     assert not project.exists()
+
+
+def test_entities_command_on_a_file_and_on_a_briefing(make_project, capsys):
+    import json
+
+    project = make_project("basic")
+    alpha = project / "inputs" / "alpha"
+    (alpha / "transcript.txt").write_text("Dr. Ada Quill: Containers reach Manzanillo from China.\n", encoding="utf-8")
+    assert main(["--project", str(project), "entities", str(alpha / "transcript.txt"), "--json"]) == 0
+    ids = {e["id"]: e for e in json.loads(capsys.readouterr().out)["entities"]}
+    assert "CHN" in ids and ids["CHN"]["mentions"][0]["file"] == "transcript.txt"
+    assert ids["CHN"]["mentions"][0]["speaker"] == "Dr. Ada Quill"
+    assert main(["--project", str(project), "entities", str(alpha)]) == 0
+    listing = capsys.readouterr().out
+    assert "COUNTRY" in listing and "CHN" in listing and "note.md" in listing and "transcript.txt" in listing
