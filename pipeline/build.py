@@ -505,9 +505,9 @@ def watch(config: Config, *, on_report: Callable[[BuildReport], None], interval:
           debounce: float = 0.3, jobs: int = 1, stop: Callable[[], bool] = lambda: False,
           reload: Callable[[], Config] | None = None) -> None:
     """Rebuild whenever a file changes (after a quiet `debounce` period), with the same incremental rules."""
+    seen = snapshot(config)  # taken first, so that a save during the first build is not missed
     on_report(build(config, jobs=jobs))
     warm_worker(need_nlp=True)  # so that the first rebuild after an edit does not pay for loading
-    seen = snapshot(config)
     while not stop():
         time.sleep(interval)
         current = snapshot(config)

@@ -264,3 +264,24 @@ def test_failed_render_keeps_every_previous_output(make_project, monkeypatch):
     result, report = run(project, jobs=1)
     assert result["alpha"][0] == "failed" and "renderer exploded" in report.to_json()["failed"][0]["error"]
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_watch_rebuilds_the_edited_briefing_after_a_save(make_project):
+    import threading
+
+    from pipeline.build import watch
+
+    project = make_project("basic")
+    reports = []
+    thread = threading.Thread(target=watch, args=(load_config(project),), daemon=True, kwargs=dict(
+        on_report=reports.append, interval=0.05, debounce=0.05, stop=lambda: len(reports) >= 2))
+    thread.start()
+    deadline = time.monotonic() + 300
+    while not reports and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert reports and reports[0].slugs("built") == ["alpha", "beta"]
+    note = project / "inputs" / "beta" / "note.md"
+    note.write_text(note.read_text() + "\nOne more point.\n")
+    thread.join(timeout=300)
+    assert not thread.is_alive()
+    assert reports[1].slugs("built") == ["beta"] and reports[1].slugs("unchanged") == ["alpha"]
