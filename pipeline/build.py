@@ -388,7 +388,7 @@ def run_plan(plan: Plan, state_dir: Path, previous: BriefingState | None, out_di
 
 def warm_worker(need_nlp: bool) -> None:
     """Worker initialiser: import the renderer and load the spaCy model once per process."""
-    import weasyprint  # noqa: F401
+    from . import render  # noqa: F401  (imports WeasyPrint)
 
     for suffix in READERS:  # import every reader's libraries (pypdf, python-docx, ...) now, not mid-build
         READERS[suffix]
