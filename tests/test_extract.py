@@ -338,3 +338,20 @@ def test_references_are_not_checked_for_attestation(nlp):
     warnings = find_unattested(manuscript, [transcript], entities)
     assert any("carfentanil" in w.lower() for w in warnings)
     assert not any("FURTHER READING" in w for w in warnings)
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("States parties to the Chemical Weapons Convention met in The Hague.", "USA"),
+    ("Member States reported seizures to the INCB.", "USA"),
+    ("NPP was added to Table I of the 1988 United Nations Convention in 2017.", "org:un"),
+])
+def test_treaty_names_and_bare_states_are_not_actors_or_countries(nlp, text, absent):
+    from pipeline.extract import extract_text
+
+    assert absent not in {e.id for e in extract_text(text, nlp=nlp)}
+
+
+def test_the_states_is_still_the_united_states(nlp):
+    from pipeline.extract import extract_text
+
+    assert {e.id for e in extract_text("Most of it ends up in the States.", nlp=nlp)} == {"USA"}

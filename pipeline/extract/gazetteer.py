@@ -105,7 +105,10 @@ def load_gazetteer() -> Gazetteer:
         rec = Record(COUNTRY, "country", code, name)
         short = [a for a in entry["aliases"] if len(a) <= 3 or a.replace(".", "").isupper()]
         long = [a for a in entry["aliases"] if a not in short]
-        gaz.add(rec, long + entry.get("demonyms", []), exact=short)
+        # Names that mean the country only with their article: "the States", not "States parties".
+        with_article = entry.get("with_article", [])
+        exact = short + with_article + [a[0].upper() + a[1:] for a in with_article]
+        gaz.add(rec, long + entry.get("demonyms", []), exact=exact)
     for c in pycountry.countries:
         rec = gaz.records.get(c.alpha_3) or Record(COUNTRY, "country", c.alpha_3,
                                                      getattr(c, "common_name", None) or c.name)
