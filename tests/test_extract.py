@@ -355,3 +355,11 @@ def test_the_states_is_still_the_united_states(nlp):
     from pipeline.extract import extract_text
 
     assert {e.id for e in extract_text("Most of it ends up in the States.", nlp=nlp)} == {"USA"}
+
+
+def test_georgia_with_a_us_federal_agency_is_the_state(nlp):
+    from pipeline.extract import extract_text
+
+    ids = {e.id for e in extract_text("The presses were seized in a DEA case in Georgia.", nlp=nlp)}
+    assert "region:georgia-us" in ids and "GEO" not in ids
+    assert "GEO" in {e.id for e in extract_text("Russia invaded Georgia in 2008.", nlp=nlp)}

@@ -45,6 +45,9 @@ STRONG_AMINO = re.compile(r"aminopyridine|fampridine", re.I)
 GEORGIA_COUNTRY = re.compile(r"Tbilisi|Caucasus|Abkhazia|Ossetia|Armenia|Azerbaijan|Black Sea|"
                              r"Georgian|Russia|Turkey|\bcountry\b|Republic of Georgia", re.I)
 US_CITIES = {"Atlanta", "Savannah", "Augusta", "Macon", "Athens", "Columbus"}
+# U.S. federal agencies work in U.S. states: "a DEA case in Georgia" is the state.
+US_AGENCIES = re.compile(r"\b(?:DEA|FBI|ATF|HSI|CBP|Drug Enforcement Administration|Federal Bureau of Investigation|"
+                         r"Homeland Security|Customs and Border Protection|U\.S\. Attorney|federal (?:court|prosecutors?|agents?))\b")
 NON_ACTOR_WORDS = re.compile(
     r"\b(Convention|Act|Treaty|Protocol|Programme|Program|Agreement|Table|Schedule|List|Annex|"
     r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background)\b")
@@ -196,7 +199,8 @@ def _georgia_is_us_state(doc: Doc, ent: Span) -> bool:
     if "country" in before:
         return False
     for text in (sentence(doc, ent.start_char, ent.end_char), _context(doc)):
-        us = any(w in US_CITIES or _us_state(gaz, w) for w in re.findall(r"[A-Z][a-z]+", text))
+        us = any(w in US_CITIES or _us_state(gaz, w) for w in re.findall(r"[A-Z][a-z]+", text)) \
+            or bool(US_AGENCIES.search(text))
         other = bool(GEORGIA_COUNTRY.search(text))
         if us != other:
             return us
