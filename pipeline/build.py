@@ -244,17 +244,16 @@ class BriefingRun:
         """A stage's result: memoised, else cached by its key, else computed (and recorded as run)."""
         if name in self._memo:
             return self._memo[name]
-        key = self.plan.keys[name]
-        hit = self.cache.get(name, key) if self.reuse else None
-        if hit is None:
+
+        def run_stage():
             before, started = sum(self.timings.values()), time.perf_counter()
-            hit = compute()
+            result = compute()
             # A stage's time excludes the earlier stages it pulled in (they record their own).
-            inner = sum(self.timings.values()) - before
-            self.timings[name] = time.perf_counter() - started - inner
-            self.cache.put(name, key, hit)
+            self.timings[name] = time.perf_counter() - started - (sum(self.timings.values()) - before)
             self.ran.append(name)
-        value, warnings = hit
+            return result
+
+        value, warnings = self.cache.fetch(name, self.plan.keys[name], run_stage, self.reuse)
         self.warnings += warnings
         self._memo[name] = value
         return value
@@ -264,12 +263,8 @@ class BriefingRun:
 
         def read(path: Path, options: ReadOptions) -> Source:
             # Each file is cached by its own fingerprint: editing the manuscript must not re-parse the slides.
-            key = self.plan.source_keys[str(path)]
-            source = self.cache.get("source", key) if self.reuse else None
-            if source is None:
-                source = read_source(path, options)
-                self.cache.put("source", key, source)
-            return source
+            return self.cache.fetch("source", self.plan.source_keys[str(path)],
+                                    lambda: read_source(path, options), self.reuse)
 
         def compute():
             manuscript, sources, warnings = ingest_briefing(self.plan.manuscript, self.plan.sources,
@@ -287,11 +282,7 @@ class BriefingRun:
             # A source's mentions depend on its text and the briefing's speakers only: cache them per source.
             key = fingerprint(self.plan.source_keys.get(source.path, source.path), list(speakers), self.plan.extract_env)
             self.runtime_keys[f"mentions:{Path(source.path).name}"] = key
-            raws = self.cache.get("mentions", key) if self.reuse else None
-            if raws is None:
-                raws = annotate_source(source, speakers)
-                self.cache.put("mentions", key, raws)
-            return raws
+            return self.cache.fetch("mentions", key, lambda: annotate_source(source, speakers), self.reuse)
 
         def compute():
             from .extract import extract_entities, find_unattested  # spaCy only where needed

@@ -12,7 +12,7 @@ import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 # Bump when the state file's or the cache's layout changes: older state is then discarded whole.
 STATE_FORMAT = 1
@@ -135,6 +135,14 @@ class Cache:
         except Exception as exc:  # a damaged cache entry must never fail a build
             LOGGER.warning("cache entry %s is unreadable (%s); recomputing", path, exc)
             return None
+
+    def fetch(self, stage: str, key: str, compute: Callable[[], Any], reuse: bool = True) -> Any:
+        """The stored result for the key (unless `reuse` is off), else `compute()`, stored for next time."""
+        value = self.get(stage, key) if reuse else None
+        if value is None:
+            value = compute()
+            self.put(stage, key, value)
+        return value
 
     def has(self, stage: str, key: str) -> bool:
         """True when a result for this stage and key is stored."""
