@@ -363,3 +363,14 @@ def test_georgia_with_a_us_federal_agency_is_the_state(nlp):
     ids = {e.id for e in extract_text("The presses were seized in a DEA case in Georgia.", nlp=nlp)}
     assert "region:georgia-us" in ids and "GEO" not in ids
     assert "GEO" in {e.id for e in extract_text("Russia invaded Georgia in 2008.", nlp=nlp)}
+
+
+def test_forms_of_one_name_and_titles_resolve_to_one_person(nlp):
+    from pipeline.extract import extract_text
+
+    text = "Amara N. Okafor spoke first. Later Amara Okafor answered, and Okafor smiled."
+    people = [e for e in extract_text(text, nlp=nlp) if e.subtype == "person"]
+    assert [(e.id, e.count) for e in people] == [("person:amara-n-okafor", 3)]
+    varga = extract_text("Ambassador Lena Varga opened the session.", speakers=["Ambassador Lena Varga"], nlp=nlp)
+    assert [e.id for e in varga] == ["person:lena-varga"]
+    assert extract_text("Thanks to the Presenter.", speakers=["Presenter", "Facilitator"], nlp=nlp) == ()

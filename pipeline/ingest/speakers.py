@@ -10,8 +10,18 @@ HONORIFICS = frozenset(
     "dr doctor prof professor mr mrs ms miss mx sir dame lord lady rev reverend hon honourable honorable "
     "amb ambassador gen general col colonel maj major capt captain lt cmdr commander adm admiral sgt "
     "insp inspector det detective supt superintendent judge justice senator sen rep mp minister "
-    "president chair chairman chairwoman st".split()
+    "president chair chairman chairwoman st madam".split()
 )
+# Labels naming a role, not a person ("Moderator", "Audience member 3", "Presenter").
+MODERATOR_WORDS = r"moderator|chair|chairperson|host|facilitator|emcee|mc|convenor|organi[sz]er"
+PRESENTER_WORDS = r"speaker|presenter|lecturer|panelist|panellist|guest"
+_ROLE_LABEL = re.compile(rf"^(?:{MODERATOR_WORDS}|{PRESENTER_WORDS}|audience(?: member)?|participant|"
+                         r"question(?:er)?|answer|unknown|interviewer|q|a)\b[\s\d.:]*$", re.I)
+
+
+def is_role_label(label: str) -> bool:
+    """True when a speaker label names a role rather than a person."""
+    return bool(_ROLE_LABEL.match(label.strip()))
 # Lower-case words a label may contain: name particles and generic role words ("Audience member 2").
 _LOWER_OK = frozenset(
     "de del della der den di da das do dos du la le van von y al el bin ibn ben of the and "

@@ -6,15 +6,15 @@ import re
 from dataclasses import dataclass, field
 
 from ..models import Segment, Source
-from .speakers import normalise_speakers
+from .speakers import MODERATOR_WORDS, PRESENTER_WORDS, normalise_speakers
 
 # Roles a turn can take.
 INTRO, MODERATOR, TALK, QUESTION, ANSWER, REMARK = "intro", "moderator", "talk", "question", "answer", "remark"
 
 # Labels that name a chair rather than a person ("Moderator", "Session chair", "Host 2").
-_MODERATOR_LABEL = re.compile(r"\b(moderator|chair|chairperson|host|facilitator|emcee|mc|convenor|organi[sz]er)\b", re.I)
+_MODERATOR_LABEL = re.compile(rf"\b({MODERATOR_WORDS})\b", re.I)
 # Labels that name the presenter by role when the transcript does not give the name.
-_PRESENTER_LABEL = re.compile(r"^\s*(speaker|presenter|lecturer|panelist|panellist|guest)\s*$", re.I)
+_PRESENTER_LABEL = re.compile(rf"^\s*({PRESENTER_WORDS})\s*$", re.I)
 # A chair handing the floor to the audience.
 _HANDOVER = re.compile(
     r"\b(questions?|q\s*(?:&|and)\s*a|open (?:it|things) up|open the floor|floor is (?:now )?open|"
