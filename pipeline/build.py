@@ -40,7 +40,7 @@ PACKAGE = Path(__file__).resolve().parent
 STAGE_CODE = {
     "ingest": ["ingest"],
     "extract": ["extract", "data"],
-    "note": ["draft", "ingest"],
+    "note": ["draft", "ingest", "compose.py"],  # drafts date the KEY EVENTS with compose.format_date
     "compose": ["compose.py"],
     "render": ["render.py", "archive"],
 }

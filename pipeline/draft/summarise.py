@@ -522,15 +522,13 @@ def write_draft(config, slug: str, force: bool = False, *, use_entities: bool = 
     An existing manuscript is never overwritten unless `force` is given. With `use_entities`, the
     extract stage's entities weigh sentence salience (loads the spaCy model).
     """
-    from ..build import read_options
+    from ..build import ingest_briefing
     from ..config import find_briefings, load_briefing
-    from ..ingest import list_sources, read_source
+    from ..ingest import list_sources
     from ..state import write_atomic
 
-    folders = {f.name: f for f in find_briefings(config)}
-    if slug not in folders:
-        raise PipelineError(f"no such briefing: {slug} (in {config.root / config.inputs_dir})")
-    briefing, config = load_briefing(folders[slug], config)
+    [folder] = find_briefings(config, [slug])
+    briefing, config = load_briefing(folder, config)
     target = briefing.folder / "note.md"
     warnings: list[str] = []
     if briefing.manuscript is not None:
@@ -541,14 +539,8 @@ def write_draft(config, slug: str, force: bool = False, *, use_entities: bool = 
             target = briefing.manuscript
         else:
             warnings.append(f"{briefing.manuscript.name} is kept; the draft goes to note.md, which builds use only if briefing.toml does not name a manuscript")
-    sources = []
-    for spec in list_sources(replace(briefing, manuscript=None)):
-        try:
-            sources.append(read_source(spec.path, read_options(config, spec.password)))
-        except PipelineError as exc:
-            warnings.append(f"skipped source {exc}")
-            continue
-        warnings += sources[-1].warnings
+    _, sources, source_warnings = ingest_briefing(None, list_sources(replace(briefing, manuscript=None)), config)
+    warnings += source_warnings
     entities: Sequence[Entity] = ()
     if use_entities:
         from ..extract import extract_entities  # spaCy only where needed
