@@ -7,10 +7,21 @@
 - `trace`: where every drafted sentence came from (`note.draft.json`).
 """
 
+import importlib
+
 from .manuscript import REQUIRED, SECTIONS, note_from_manuscript
 from .references import find_links, slide_references
-from .summarise import DraftResult, draft_note, note_to_markdown, transcript_sentences, write_draft
 from .trace import Span, Trace, TracedSentence
+
+# Drafting needs numpy and YAML; a build from a manuscript (or `briefing check`) never loads them.
+_SUMMARISE = frozenset({"DraftResult", "draft_note", "note_to_markdown", "transcript_sentences", "write_draft"})
+
+
+def __getattr__(name: str):
+    """The drafting functions, imported from `summarise` on first use."""
+    if name in _SUMMARISE:
+        return getattr(importlib.import_module(f"{__name__}.summarise"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "REQUIRED", "SECTIONS", "note_from_manuscript", "find_links", "slide_references", "DraftResult", "draft_note",

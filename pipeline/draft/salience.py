@@ -81,11 +81,15 @@ def textrank(sim: np.ndarray, damping: float = 0.85, iterations: int = 50) -> np
     return scores
 
 
-def rank_sentences(texts: Sequence[str], boosts: Sequence[float] | None = None) -> np.ndarray:
-    """Salience of each sentence in [0, 1]: TextRank centrality scaled by a per-sentence boost factor."""
+def rank_sentences(texts: Sequence[str], boosts: Sequence[float] | None = None,
+                   sim: np.ndarray | None = None) -> np.ndarray:
+    """Salience of each sentence in [0, 1]: TextRank centrality scaled by a per-sentence boost factor.
+
+    `sim`, when the caller already has it, is the texts' similarity matrix.
+    """
     if not texts:
         return np.zeros(0)
-    scores = textrank(similarity_matrix(texts))
+    scores = textrank(sim if sim is not None else similarity_matrix(texts))
     top = scores.max()
     scores = scores / top if top > 0 else scores
     if boosts is not None:

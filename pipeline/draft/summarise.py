@@ -139,7 +139,8 @@ def agenda_items(sentences: Sequence[Sentence]) -> set[int]:
     return items
 
 
-def salience(sentences: Sequence[Sentence], slides: Sequence[Source], entities: Sequence[Entity], person: Person) -> np.ndarray:
+def salience(sentences: Sequence[Sentence], slides: Sequence[Source], entities: Sequence[Entity], person: Person,
+             sim: np.ndarray | None = None) -> np.ndarray:
     """Each sentence's salience: centrality in the transcript, raised by entity weight and by overlap with the slides."""
     texts = [s.text for s in sentences]
     agenda = agenda_items(sentences)
@@ -151,7 +152,7 @@ def salience(sentences: Sequence[Sentence], slides: Sequence[Source], entities: 
         overlap = sum(1 for t in terms if t in slide_terms) / len(terms) if terms and slide_terms else 0.0
         factor = 0.1 if sentence.index in agenda else 1.0
         boosts.append((1 + 0.6 * weight + 0.4 * overlap) * _usability(sentence, person) * factor)
-    return rank_sentences(texts, boosts)
+    return rank_sentences(texts, boosts, sim)
 
 
 def _select(candidates: Sequence[Sentence], scores: np.ndarray, sim: np.ndarray, budget: int, limit: int = 999,
@@ -404,8 +405,8 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     person = presenter_person(briefing.speaker, " ".join(t.text for t in transcript.by_role(INTRO)))
     known = [m.text for e in entities for m in e.mentions] + [e.name for e in entities] if entities else None
     proper = proper_words([s.text for s in sentences], known)
-    scores = salience(sentences, slides, entities, person)
     sim = similarity_matrix([s.text for s in sentences]) if sentences else np.zeros((0, 0))
+    scores = salience(sentences, slides, entities, person, sim)
     talk = [s for s in sentences if s.role == TALK]
     out = DraftedSections()
 
