@@ -39,6 +39,21 @@ def format_date(briefing: Briefing) -> str:
     return f"{briefing.date:%B} {briefing.date.day}, {briefing.date.year}"
 
 
+def licence_sentence(config: Config) -> str:
+    """The licence statement as the note prints it (and as `check` and XMP dc:rights expect it)."""
+    return f"This work is licensed under a {config.licence_name}."
+
+
+def copyright_line(briefing: Briefing) -> str:
+    """The © line as the house style prints it: `© (AUTHOR NAME, YEAR)`."""
+    return f"© ({briefing.author.upper()}, {briefing.year})"
+
+
+def note_subject(briefing: Briefing) -> str:
+    """The note's subject (PDF and XMP description): the briefing's own, else one made from its metadata."""
+    return briefing.subject or f"Briefing note on {briefing.title}, presented by {briefing.speaker} at {briefing.event}"
+
+
 def compose_html(briefing: Briefing, note: Note, config: Config, keywords: Sequence[str] = ()) -> str:
     """Render the note as one self-contained HTML document in the configured house style."""
     env = make_environment(config)
@@ -49,7 +64,8 @@ def compose_html(briefing: Briefing, note: Note, config: Config, keywords: Seque
         config=config,
         date=format_date(briefing),
         created=briefing.date.isoformat(),
-        subject=briefing.subject or f"Briefing note on {briefing.title}, presented by {briefing.speaker} at {briefing.event}",
+        subject=note_subject(briefing),
+        copyright=copyright_line(briefing),
         keywords=list(dict.fromkeys([*briefing.keywords, *keywords])),
         draft=note.status != "final",
         version=__version__,

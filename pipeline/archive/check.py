@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Sequence
 from urllib.parse import urlsplit
 
+from ..compose import copyright_line, licence_sentence
 from ..config import BRIEFING_FILE, Config, find_briefings, load_briefing
 from ..errors import ConfigError, PipelineError
 from ..models import Briefing
-from .embed import EmbeddedFile, copyright_line, embedded_files, licence_sentence, output_dir, sha256_file
+from .embed import EmbeddedFile, embedded_files, output_dir, sha256_file
 
 LINK_SCHEMES = ("http", "https", "mailto")
 # PDF/A violations past this many are summarised, not listed: one broken construct repeats per page.

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..compose import copyright_line, licence_sentence, note_subject
 from ..config import Config
 from ..models import Briefing
 from ..state import file_digest as sha256_file
@@ -39,16 +40,6 @@ def output_dir(config: Config, slug: str) -> Path:
     return config.root / config.outputs_dir / slug
 
 
-def licence_sentence(config: Config) -> str:
-    """The licence statement as the note prints it (and as XMP dc:rights records it)."""
-    return f"This work is licensed under a {config.licence_name}."
-
-
-def copyright_line(briefing: Briefing) -> str:
-    """The © line as the house style prints it: `© (AUTHOR NAME, YEAR)`."""
-    return f"© ({briefing.author.upper()}, {briefing.year})"
-
-
 def embedded_files(briefing: Briefing, out_dir: Path) -> list[EmbeddedFile]:
     """The files to embed, in a fixed order: briefing.toml, manuscript, transcripts, then entities.json."""
     folder = briefing.folder
@@ -70,7 +61,7 @@ def embedded_files(briefing: Briefing, out_dir: Path) -> list[EmbeddedFile]:
 
 def pdf_metadata(briefing: Briefing, config: Config) -> PdfMetadata:
     """The PDF's document metadata from the briefing and the journal's configuration."""
-    subject = briefing.subject or f"Briefing note on {briefing.title}, presented by {briefing.speaker} at {briefing.event}"
+    subject = note_subject(briefing)
     return PdfMetadata(
         title=briefing.title,
         creators=(briefing.author,),
