@@ -117,7 +117,7 @@ def render_pdf(
     if metadata is not None:
         document.metadata = _archival_metadata(document.metadata, metadata)
     date, warnings = document_date(document.metadata.created, os.environ.get("SOURCE_DATE_EPOCH"))
-    pdf = document.write_pdf(**options, **_attachment_options(attachments, date))
+    pdf = document.write_pdf(finisher=_dedupe_associated_files, **options, **_attachment_options(attachments, date))
     return Rendered(pdf=pdf, warnings=list(fetcher.refused) + warnings)
 
 
@@ -135,6 +135,16 @@ def document_date(created: str | None, source_date_epoch: str | None) -> tuple[d
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0), [warning]
 
 
+def _dedupe_associated_files(document, pdf) -> None:
+    """WeasyPrint's finisher hook: drop the duplicates WeasyPrint 70 puts in the catalog's /AF.
+
+    Its PDF/A step lists every attachment twice (once from the EmbeddedFiles names, once from
+    the Filespec objects), which validators reject.
+    """
+    if "AF" in pdf.catalog:
+        pdf.catalog["AF"][:] = list(dict.fromkeys(pdf.catalog["AF"]))
+
+
 class _ArchivalMetadata(DocumentMetadata):
     """WeasyPrint's document metadata with extra rdf:Description elements in its XMP packet."""
 
@@ -144,15 +154,6 @@ class _ArchivalMetadata(DocumentMetadata):
         """WeasyPrint's RDF with the extra descriptions spliced in before </rdf:RDF>."""
         return splice_descriptions(super().generate_rdf_metadata(*args, **kwargs), self.extra)
 
-    def include_in_pdf(self, pdf, *args, **kwargs):
-        """Add the metadata stream; first drop the duplicates WeasyPrint 70 puts in the catalog's /AF.
-
-        Its PDF/A step lists every attachment twice (once from the EmbeddedFiles names, once
-        from the Filespec objects); this hook runs right after that step.
-        """
-        if "AF" in pdf.catalog:
-            pdf.catalog["AF"][:] = list(dict.fromkeys(pdf.catalog["AF"]))
-        return super().include_in_pdf(pdf, *args, **kwargs)
 
 
 def _archival_metadata(base: DocumentMetadata, meta: PdfMetadata) -> DocumentMetadata:
