@@ -24,6 +24,7 @@ from .state import (
     BriefingState,
     Cache,
     State,
+    bytes_digest,
     file_digest,
     fingerprint,
     load_state,
@@ -342,10 +343,14 @@ class BriefingRun:
             write_atomic(self.out_dir / name, text)
         if pdf is not None:
             write_atomic(pdf_path, pdf)
+        # Each output is hashed once, from the bytes just written (or the PDF kept from the last build).
+        outputs = {name: bytes_digest(text.encode("utf-8")) for name, text in files.items()}
+        outputs[pdf_path.name] = bytes_digest(pdf) if pdf is not None else file_digest(pdf_path)
         # meta.json records the checksums of this build's outputs, so it is rewritten every time.
-        record = meta_record(self.plan.briefing, self.plan.config, self.note().status, self.out_dir)
-        write_atomic(self.out_dir / META_FILE, meta_json(record))
-        outputs = {name: file_digest(self.out_dir / name) for name in output_names(slug)}
+        record = meta_record(self.plan.briefing, self.plan.config, self.note().status, self.out_dir, outputs)
+        meta = meta_json(record)
+        write_atomic(self.out_dir / META_FILE, meta)
+        outputs[META_FILE] = bytes_digest(meta.encode("utf-8"))
         return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), stages=tuple(self.ran),
                        keys={**self.plan.keys, **self.runtime_keys}, outputs=outputs, timings=self.timings)
 

@@ -31,6 +31,11 @@ def fingerprint(*parts: Any) -> str:
     return digest.hexdigest()
 
 
+def bytes_digest(data: bytes) -> str:
+    """SHA-256 of bytes, as file_digest gives for a file holding them."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def file_digest(path: Path) -> str:
     """SHA-256 of a file's content."""
     digest = hashlib.sha256()

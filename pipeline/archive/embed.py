@@ -99,14 +99,17 @@ def render_options(briefing: Briefing, config: Config, out_dir: Path | None = No
     return {"attachments": attachments, "metadata": pdf_metadata(briefing, config)}
 
 
-def meta_record(briefing: Briefing, config: Config, status: str, out_dir: Path | None = None) -> dict[str, Any]:
-    """The `meta.json` record of a built briefing: metadata, status, outputs and checksums (no clock time)."""
+def meta_record(briefing: Briefing, config: Config, status: str, out_dir: Path | None = None,
+                outputs: dict[str, str] | None = None) -> dict[str, Any]:
+    """The `meta.json` record of a built briefing: metadata, status, outputs and checksums (no clock time).
+
+    `outputs` (name -> SHA-256), when the caller already has them, spares hashing the files again.
+    """
     out_dir = out_dir or output_dir(config, briefing.slug)
     slug = briefing.slug
-    outputs = {}
-    for name in (f"{slug}.pdf", f"{slug}.html", ENTITIES_FILE, ENTITIES_CSV):
-        if (out_dir / name).is_file():
-            outputs[name] = sha256_file(out_dir / name)
+    if outputs is None:
+        outputs = {name: sha256_file(out_dir / name) for name in (f"{slug}.pdf", f"{slug}.html", ENTITIES_FILE, ENTITIES_CSV)
+                   if (out_dir / name).is_file()}
     root = config.root.resolve()
     return {
         "format": META_FORMAT,
