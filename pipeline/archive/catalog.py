@@ -167,27 +167,32 @@ def read_entities(path: Path) -> list[dict[str, Any]]:
     return entities
 
 
+def forget_briefing(db: sqlite3.Connection, slug: str) -> None:
+    """Delete every row of one briefing."""
+    for table in ("briefings", "files", "entities", "mentions", "pages"):
+        db.execute(f"delete from {table} where slug = ?", (slug,))
+
+
 def index_briefing(db: sqlite3.Connection, entry: CatalogEntry) -> None:
     """(Re)write one briefing's rows: metadata, file checksums, page text, entities and mentions."""
     slug, folder, meta = entry.slug, entry.folder, entry.meta
-    for table in ("briefings", "files", "entities", "mentions", "pages"):
-        db.execute(f"delete from {table} where slug = ?", (slug,))
+    forget_briefing(db, slug)
     pdf = folder / f"{slug}.pdf"
     texts = pdf_page_texts(pdf) if pdf.is_file() else []
     entities_path = folder / ENTITIES_FILE
+    # Each file is hashed once, for both the files table and the briefing's change-detection columns.
+    digests = {p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")}
     db.execute(
         "insert into briefings values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             slug, meta.get("title"), meta.get("author"), meta.get("speaker"), meta.get("event"), meta.get("date"),
             meta.get("volume"), meta.get("issue"), meta.get("status"), meta.get("journal"), meta.get("licence_url"),
             ", ".join(meta.get("keywords") or []), pdf.name if pdf.is_file() else None,
-            sha256_file(pdf) if pdf.is_file() else None,
-            sha256_file(entities_path) if entities_path.is_file() else None, len(texts),
+            digests.get(pdf.name), digests.get(ENTITIES_FILE), len(texts),
         ),
     )
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and not path.name.startswith("."):
-            db.execute("insert into files values (?,?,?,?)", (slug, path.name, sha256_file(path), path.stat().st_size))
+    for name, digest in digests.items():
+        db.execute("insert into files values (?,?,?,?)", (slug, name, digest, (folder / name).stat().st_size))
     db.executemany("insert into pages values (?,?,?)", [(slug, n, text) for n, text in enumerate(texts, 1)])
     if entities_path.is_file():
         _index_entities(db, slug, read_entities(entities_path), texts)
@@ -264,8 +269,7 @@ def refresh_catalog(config: Config) -> Path:
                 index_briefing(db, entry)
         gone = set(known) - {e.slug for e in entries}
         for slug in gone:
-            for table in ("briefings", "files", "entities", "mentions", "pages"):
-                db.execute(f"delete from {table} where slug = ?", (slug,))
+            forget_briefing(db, slug)
         db.commit()
     return path
 
