@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -280,6 +281,12 @@ def template_dirs(config: Config) -> list[Path]:
     project = config.root / config.templates_dir / config.style
     builtin = builtin_templates() / config.style
     return [d for d in (project, builtin) if d.is_dir()]
+
+
+def source_date_epoch(value: str | None = None) -> dt.datetime | None:
+    """The reproducible-builds date (UTC) from a SOURCE_DATE_EPOCH value, by default the environment's."""
+    epoch = (os.environ.get("SOURCE_DATE_EPOCH", "") if value is None else value).strip()
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch.isdigit() else None
 
 
 def find_briefings(config: Config, slugs: Sequence[str] = ()) -> list[Path]:

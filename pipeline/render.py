@@ -16,6 +16,7 @@ from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .archive.xmp import PdfMetadata, extra_descriptions, splice_descriptions
+from .config import source_date_epoch
 
 # Fonts come from pip-installed packages so that the PDF never depends on the host's fonts.
 FONT_PACKAGES = ("font_source_serif_pro", "font_source_sans_pro")
@@ -121,7 +122,7 @@ def render_pdf(
     return Rendered(pdf=pdf, warnings=list(fetcher.refused) + warnings)
 
 
-def document_date(created: str | None, source_date_epoch: str | None) -> tuple[dt.datetime, list[str]]:
+def document_date(created: str | None, epoch_value: str | None) -> tuple[dt.datetime, list[str]]:
     """The date stamped on attachments: the document's W3C date, else SOURCE_DATE_EPOCH, else now (with a warning)."""
     if created:
         try:
@@ -129,8 +130,9 @@ def document_date(created: str | None, source_date_epoch: str | None) -> tuple[d
             return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc), []
         except ValueError:
             pass
-    if source_date_epoch and source_date_epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(source_date_epoch), dt.timezone.utc), []
+    epoch = source_date_epoch(epoch_value or "")
+    if epoch is not None:
+        return epoch, []
     warning = "no dcterms.created date in the HTML and no SOURCE_DATE_EPOCH: attachment dates come from the clock, so the PDF is not reproducible"
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0), [warning]
 

@@ -11,10 +11,17 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import __version__
-from ..config import Config, find_briefings
+from ..config import Config, find_briefings, source_date_epoch
 from ..errors import PipelineError
 from .catalog import CATALOG_FILE, CatalogEntry, build_catalog
-from .embed import ENTITIES_CSV, ENTITIES_FILE, META_FILE, meta_from_inputs, output_dir, read_meta
+from .embed import (
+    ENTITIES_CSV,
+    ENTITIES_FILE,
+    META_FILE,
+    meta_from_inputs,
+    output_dir,
+    read_meta,
+)
 
 # The files of a briefing's output folder that the package carries (when present).
 PAYLOAD_SUFFIXES = (".pdf", ".html")
@@ -79,8 +86,8 @@ def candidates(config: Config, issue: tuple[int, int] | None = None, check: bool
 def bag_info(config: Config, included: Sequence[Candidate], issue: tuple[int, int] | None) -> dict:
     """bag-info.txt fields: who, which journal, volume(s), issue(s) and dates."""
     pairs = sorted({(c.meta.get("volume"), c.meta.get("issue")) for c in included})
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    bagging = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch.isdigit() else dt.date.today()
+    epoch = source_date_epoch()
+    bagging = epoch.date() if epoch else dt.date.today()
     dates = sorted(c.meta.get("date") for c in included if c.meta.get("date"))
     return {
         "Source-Organization": config.publisher,

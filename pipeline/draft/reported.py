@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from ..ingest.speakers import HONORIFICS
+
 
 @dataclass(frozen=True)
 class Person:
@@ -26,10 +28,8 @@ class Person:
         return {"she": "her", "he": "his", "they": "their"}.get(self.pronoun or "")
 
 
-_HONORIFIC = re.compile(
-    r"^(Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Sir|Dame|Rev|Hon|Amb|Ambassador|Gen|General|Col|Colonel|Maj|Capt|Captain|"
-    r"Lt|Cmdr|Commander|Adm|Admiral|Insp|Inspector|Det|Supt|Judge|Justice|Senator|Sen|Rep|Minister)\.?\s+",
-)
+# Titles come from the one list ingest uses for speaker labels ("Dr.", "Ambassador", "Gen.").
+_HONORIFIC = re.compile(r"^(" + "|".join(sorted(HONORIFICS, key=len, reverse=True)) + r")\.?\s+", re.I)
 _SUFFIX = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d.", "md", "qc", "kc"}
 
 
