@@ -64,11 +64,12 @@ def _ner_windows(text: str, gaz_words: frozenset, name_words: frozenset,
     A word capitalised only because it opens a sentence, and written in lower case elsewhere in
     the source (`common`), is an ordinary word and no candidate.
     """
-    from spacy.lang.en.stop_words import STOP_WORDS
+    from spacy.lang.en.stop_words import STOP_WORDS  # imported once, then a dictionary look-up
 
     windows: list[list[int]] = []
-    starts = [m.start() for m in _WORD.finditer(text)]
-    for i, m in enumerate(_WORD.finditer(text)):
+    words = list(_WORD.finditer(text))
+    starts = [m.start() for m in words]
+    for i, m in enumerate(words):
         w = m.group()
         if not w[:1].isupper():
             continue

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import SourceError
 from ..models import Segment, Source
 from . import ReadOptions, name_warnings, reader
+from .markdown import enter_heading
 from .textfile import read_bytes
 
 _HEADING_STYLE = re.compile(r"^heading\s*([1-9])$", re.I)
@@ -171,8 +172,7 @@ def parse_document(document, file: str) -> tuple[list[Segment], dict]:
             title = " ".join(paragraph.text.split())
             if not title:
                 continue
-            section = section[: level - 1] + [""] * max(0, level - 1 - len(section))
-            section = section[: level - 1] + [title]
+            section = enter_heading(section, level, title)
             segments.append(Segment(title, file, section=tuple(section), role="heading"))
             continue
         segment = paragraph_segment(paragraph, file, section, in_list=not in_table and _is_list(paragraph))

@@ -30,6 +30,11 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
     return meta, text[match.end():], match.group(0).count("\n")
 
 
+def enter_heading(section: list[str], level: int, title: str) -> list[str]:
+    """The section path after a level-`level` heading: its parents kept (blank where skipped), then the title."""
+    return (section + [""] * level)[: level - 1] + [title]
+
+
 def question_text(paragraph: str) -> str | None:
     """The question inside a paragraph set off wholly in bold or italic, else None."""
     match = _EMPHASIS_ONLY.match(paragraph.strip())
@@ -50,8 +55,7 @@ def parse_markdown(text: str, file: str) -> list[Segment]:
         elif token.type == "heading_open":
             level = int(token.tag[1])
             title = tokens[i + 1].content.strip()
-            section = section[: level - 1] + [""] * max(0, level - 1 - len(section))
-            section = section[: level - 1] + [title]
+            section = enter_heading(section, level, title)
             segments.append(Segment(title, file, section=tuple(section), role="heading"))
         elif token.type == "inline" and tokens[i - 1].type == "paragraph_open":
             content = token.content.strip()
