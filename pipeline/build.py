@@ -58,6 +58,10 @@ class Outcome:
     """built, unchanged, failed or removed."""
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    """Every warning of the briefing, those of stages taken from the cache and of the last build included."""
+    notices: tuple[str, ...] = ()
+    """What an editor may want to know but that is no fault (merged speaker labels, a drafted note)."""
+    render_warnings: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
     """The stages that actually ran (the others came from the cache)."""
     keys: dict[str, str] = field(default_factory=dict)
@@ -225,8 +229,7 @@ def make_note(briefing: Briefing, manuscript: Source | None, sources: Sequence[S
         from .draft import draft_note
 
         note, trace = draft_note(briefing, sources, entities)
-        drafted = f"no manuscript: drafted the note from the transcript (`briefing draft {briefing.slug}` writes it for editing)"
-        return note, [drafted, *trace.warnings]
+        return note, list(trace.warnings)
     return note_from_manuscript(manuscript, briefing)
 
 
@@ -239,6 +242,7 @@ class BriefingRun:
         self.runtime_keys: dict[str, str] = {}
         self.timings: dict[str, float] = {}
         self.warnings: list[str] = []
+        self.render_warnings: list[str] = []
         self._memo: dict[str, object] = {}
 
     def stage(self, name: str, compute: Callable[[], tuple[object, list[str]]]) -> object:
@@ -338,7 +342,11 @@ class BriefingRun:
             f"{slug}.html": html,
         }
         # Render first, write after: a briefing that fails keeps every previous output as it was.
-        pdf = self.render(html, files["entities.json"].encode("utf-8")) if need_render else None
+        if need_render:
+            pdf = self.render(html, files["entities.json"].encode("utf-8"))
+        else:  # the PDF is the last build's, and so are the rendering's warnings
+            pdf, self.render_warnings = None, list(prev.render_warnings)
+            self.warnings += self.render_warnings
         for name, text in files.items():
             write_atomic(self.out_dir / name, text)
         if pdf is not None:
@@ -351,8 +359,18 @@ class BriefingRun:
         meta = meta_json(record)
         write_atomic(self.out_dir / META_FILE, meta)
         outputs[META_FILE] = bytes_digest(meta.encode("utf-8"))
-        return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), stages=tuple(self.ran),
+        return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), notices=tuple(self.notices()),
+                       render_warnings=tuple(self.render_warnings), stages=tuple(self.ran),
                        keys={**self.plan.keys, **self.runtime_keys}, outputs=outputs, timings=self.timings)
+
+    def notices(self) -> list[str]:
+        """The sources' notices, and that the note was drafted when there is no manuscript."""
+        manuscript, sources = self.ingest()
+        notices = [n for source in ([manuscript] if manuscript else []) + list(sources) for n in source.notices]
+        if manuscript is None:
+            slug = self.plan.briefing.slug
+            notices.append(f"no manuscript: drafted the note from the transcript (`briefing draft {slug}` writes it for editing)")
+        return notices
 
     def render(self, html: str, entities_json: bytes) -> bytes:
         """The PDF/A bytes of the note, with its sources and entities attached."""
@@ -364,7 +382,8 @@ class BriefingRun:
         rendered = render_pdf(html, base_dir=briefing.folder, allowed_dirs=template_dirs(config),
                               pdf_variant=config.pdf_variant,
                               **render_options(briefing, config, self.out_dir, entities_json))
-        self.warnings += rendered.warnings
+        self.render_warnings = list(rendered.warnings)
+        self.warnings += self.render_warnings
         self.ran.append("render")
         self.timings["render"] = time.perf_counter() - started
         return rendered.pdf
@@ -453,15 +472,18 @@ def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, job
                 continue
             previous = state.briefings.get(folder.name)
             if not force and is_up_to_date(plan, previous, out_root / folder.name):
-                outcomes.append(Outcome(folder.name, "unchanged", keys=plan.keys))
+                # A no-op build repeats the warnings, so that --strict, check and archive agree with a fresh build.
+                outcomes.append(Outcome(folder.name, "unchanged", keys=plan.keys, warnings=tuple(previous.warnings)))
             else:
                 todo.append((plan, None if force else previous))
         for outcome in run_plans(todo, state_dir, out_root, jobs or default_jobs(config), progress, reuse=not force):
-            if strict and outcome.status == "built" and outcome.warnings:
-                outcome = replace(outcome, status="failed", error=f"{len(outcome.warnings)} warning(s) with --strict")
             if outcome.status == "built":
-                state.briefings[outcome.slug] = BriefingState(dict(outcome.keys), dict(outcome.outputs))
+                state.briefings[outcome.slug] = BriefingState(dict(outcome.keys), dict(outcome.outputs),
+                                                              list(outcome.warnings), list(outcome.render_warnings))
             outcomes.append(outcome)
+        if strict:  # the same verdict whether the warnings were just produced or replayed from the state
+            outcomes = [replace(o, status="failed", error=f"{len(o.warnings)} warning(s) with --strict")
+                        if o.status in ("built", "unchanged") and o.warnings else o for o in outcomes]
         save_state(state_dir, state)
         keep = {stage: {b.keys[stage] for b in state.briefings.values() if stage in b.keys} for stage in STAGES}
         for kind in ("source", "mentions"):  # per-file caches, recorded as "<kind>:<file name>" keys

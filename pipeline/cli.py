@@ -13,8 +13,10 @@ from .errors import PipelineError
 
 
 def print_report(report, as_json: bool = False) -> None:
-    """Warnings and errors on stderr, then the summary line (or the JSON report) on stdout."""
+    """Notices, warnings and errors on stderr, then the summary line (or the JSON report) on stdout."""
     for outcome in report.outcomes:
+        for notice in outcome.notices:
+            print(f"note: {outcome.slug}: {notice}", file=sys.stderr)
         for warning in outcome.warnings:
             print(f"warning: {outcome.slug}: {warning}", file=sys.stderr)
         if outcome.error:
@@ -134,11 +136,13 @@ def command_archive(args: argparse.Namespace) -> int:
     from .config import load_config
 
     issue = parse_issue(args.issue) if args.issue else None
-    report = make_bag(load_config(args.project), args.out, issue, check=not args.no_check)
+    report = make_bag(load_config(args.project), args.out, issue, check=not args.no_check,
+                      allow_warnings=args.allow_warnings)
     for slug, reason in report.left_out:
-        print(f"left out: {slug}: {reason}", file=sys.stderr)
+        label = "refused" if slug in report.refused else "left out"
+        print(f"{label}: {slug}: {reason}", file=sys.stderr)
     print(f"Archived {len(report.included)} briefing(s) in {report.path} (bag valid; {len(report.left_out)} left out)")
-    return 0
+    return 1 if report.refused else 0
 
 
 def command_search(args: argparse.Namespace) -> int:
@@ -164,6 +168,28 @@ def command_draft(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_new(args: argparse.Namespace) -> int:
+    """Scaffold a new briefing folder that builds at once as a draft."""
+    from .config import load_config
+    from .scaffold import NewBriefing, new_briefing
+
+    given = {name: getattr(args, name) for name in ("title", "speaker", "event", "date", "author", "volume", "issue")
+             if getattr(args, name) is not None}
+    folder = new_briefing(load_config(args.project), NewBriefing(args.slug, **given))
+    print(f"Created {folder}/briefing.toml and note.md (status: draft); edit them, then `briefing build {args.slug}`")
+    return 0
+
+
+def _date(text: str):
+    """An ISO date for argparse (`2026-11-14`)."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2026-11-14, found {text!r}") from None
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The `briefing` argument parser with one sub-command per action."""
     parser = argparse.ArgumentParser(prog="briefing", description="Turn talk sources into journal-ready briefing-note PDFs.")
@@ -178,6 +204,18 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="treat warnings as failures")
     build.add_argument("--json", action="store_true", help="print the report as JSON")
     build.set_defaults(func=command_build)
+
+    new = commands.add_parser("new", help="start a briefing: briefing.toml and a house-style note.md",
+                              description="Create inputs/SLUG/ with a commented briefing.toml and a note.md holding every house-style heading with placeholder text; it builds at once as a draft.")
+    new.add_argument("slug", metavar="SLUG", help="folder name: lower-case letters, digits and hyphens")
+    new.add_argument("--title", help="the talk's title")
+    new.add_argument("--speaker", help='the speaker with honorific, e.g. "Dr. Amara Okafor"')
+    new.add_argument("--event", help="the event the talk was given at")
+    new.add_argument("--date", type=_date, help="the talk's date, e.g. 2026-11-14 (default: today)")
+    new.add_argument("--author", help="the rapporteur, on the (c) line")
+    new.add_argument("--volume", type=int, help="journal volume (default 1)")
+    new.add_argument("--issue", type=int, help="journal issue (default 1)")
+    new.set_defaults(func=command_new)
 
     draft = commands.add_parser("draft", help="draft a note from the transcript for editing", description="Write inputs/<slug>/note.md (status: draft) in the house-style sections, drafted from the transcript and slides, and note.draft.json tracing every sentence to its source. An existing manuscript is kept unless --force.")
     draft.add_argument("slug", metavar="SLUG", help="the briefing to draft")
@@ -212,6 +250,7 @@ def make_parser() -> argparse.ArgumentParser:
     archive.add_argument("--out", type=Path, required=True, metavar="DIR", help="new folder to write the bag to")
     archive.add_argument("--issue", metavar="VOLUME:ISSUE", help="only this issue, e.g. 8:1")
     archive.add_argument("--no-check", action="store_true", help="package final notes even when `briefing check` finds problems")
+    archive.add_argument("--allow-warnings", action="store_true", help="package final notes even when their last build gave warnings")
     archive.set_defaults(func=command_archive)
 
     search = commands.add_parser("search", help="search built notes and their entities", description="Search the catalog (outputs/catalog.sqlite, refreshed first) for notes and entity mentions, with note pages.")

@@ -35,8 +35,8 @@ class Config:
     available_from: str = "https://jicw.org/"
     """URL given after `Available from:` in the licence block."""
     disclaimer: str = (
-        "This briefing note summarises the views the speaker presented and does not"
-        " necessarily represent the views of the {organisation}."
+        "This briefing note contains the encapsulation of views presented by the speaker and does not"
+        " exclusively represent the views of the {organisation}."
     )
     """Disclaimer paragraph; `{organisation}` is replaced by the organisation setting."""
     style: str = "casis"

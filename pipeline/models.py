@@ -49,7 +49,10 @@ class Segment:
     speaker: str | None = None
     section: tuple[str, ...] = ()
     role: str = "text"
-    """What the span is: text, heading, bullet, question, answer, talk, reference."""
+    """What the span is: text, heading, bullet, question, answer, talk, reference, or unreadable
+    (a text layer of mojibake: kept for the record, never mined for entities)."""
+    line: int | None = None
+    """Where the span starts in its file: the line (Markdown) or the paragraph number (Word)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class Source:
     segments: tuple[Segment, ...]
     warnings: tuple[str, ...] = ()
     metadata: dict = field(default_factory=dict)
+    notices: tuple[str, ...] = ()
+    """Things the reader did that an editor may want to know (merged speaker labels); never gates."""
 
 
 @dataclass(frozen=True)

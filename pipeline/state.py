@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 # Bump when the state file's or the cache's layout changes: older state is then discarded whole.
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 LOGGER = logging.getLogger("pipeline.build")
 
 
@@ -85,6 +85,10 @@ class BriefingState:
     """Fingerprint of each stage's inputs, by stage name."""
     outputs: dict[str, str] = field(default_factory=dict)
     """SHA-256 of each output file, by file name."""
+    warnings: list[str] = field(default_factory=list)
+    """Every warning the build gave, replayed by a no-op build and read by `check`, `--strict` and `archive`."""
+    render_warnings: list[str] = field(default_factory=list)
+    """The rendering's own warnings, kept for builds that reuse the PDF."""
 
 
 @dataclass
@@ -103,7 +107,9 @@ def load_state(folder: Path) -> State:
         raw = json.loads(path.read_text(encoding="utf-8"))
         if raw.get("format") != STATE_FORMAT:
             raise ValueError(f"format {raw.get('format')!r}, expected {STATE_FORMAT}")
-        briefings = {slug: BriefingState(dict(b["keys"]), dict(b["outputs"])) for slug, b in raw["briefings"].items()}
+        briefings = {slug: BriefingState(dict(b["keys"]), dict(b["outputs"]), [str(w) for w in b["warnings"]],
+                                         [str(w) for w in b["render_warnings"]])
+                     for slug, b in raw["briefings"].items()}
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
         LOGGER.warning("build state %s is unreadable (%s); rebuilding everything", path, exc)
         shutil.rmtree(folder / "cache", ignore_errors=True)
@@ -115,7 +121,8 @@ def save_state(folder: Path, state: State) -> None:
     """Write the state atomically."""
     data = {
         "format": STATE_FORMAT,
-        "briefings": {slug: {"keys": b.keys, "outputs": b.outputs} for slug, b in sorted(state.briefings.items())},
+        "briefings": {slug: {"keys": b.keys, "outputs": b.outputs, "warnings": b.warnings, "render_warnings": b.render_warnings}
+                      for slug, b in sorted(state.briefings.items())},
     }
     write_atomic(folder / "state.json", json.dumps(data, indent=1, sort_keys=True))
 

@@ -99,3 +99,36 @@ def test_cli_archive(built, tmp_path, capsys):
     captured = capsys.readouterr()
     assert "left out: port-scanners: status is 'draft', not final" in captured.err
     assert captured.out.startswith("Archived 1 briefing(s) in ")
+
+
+def with_stored_warning(built, tmp_path):
+    """A copy of the built project whose final note's last build left a warning in the state."""
+    import json
+
+    project = tmp_path / "warned"
+    shutil.copytree(built, project)
+    state_file = project / "outputs" / ".state" / "state.json"
+    state = json.loads(state_file.read_text())
+    state["briefings"][SLUG]["warnings"] = ["transcript.vtt: a warning the build gave"]
+    state_file.write_text(json.dumps(state))
+    return project
+
+
+def test_a_final_note_with_warnings_is_refused_unless_allowed(built, tmp_path, capsys):
+    project = with_stored_warning(built, tmp_path)
+    with pytest.raises(PipelineError, match=rf"{SLUG}: the final note's last build gave 1 warning\(s\) .*a warning the build gave"):
+        make_bag(load_config(project), tmp_path / "bag")
+    assert main(["--project", str(project), "archive", "--out", str(tmp_path / "bag2"), "--allow-warnings"]) == 0
+    assert make_bag(load_config(project), tmp_path / "bag3", allow_warnings=True).included == (SLUG,)
+
+
+def test_cli_archive_fails_when_a_final_note_is_refused(built, tmp_path, capsys):
+    project = with_stored_warning(built, tmp_path)
+    shutil.copytree(project / "inputs" / SLUG, project / "inputs" / "second-note")
+    from pipeline.build import build
+
+    build(load_config(project), ["second-note"], jobs=1)
+    assert main(["--project", str(project), "archive", "--out", str(tmp_path / "bag")]) == 1
+    err = capsys.readouterr().err
+    assert f"refused: {SLUG}: the final note's last build gave 1 warning(s)" in err
+    assert "a warning the build gave" in err

@@ -132,9 +132,46 @@ def test_failure_is_isolated_and_strict_fails_on_warnings(make_project):
     assert not report.ok
     note = project / "inputs" / "alpha" / "note.md"
     note.write_text(note.read_text() + "\n# APPENDIX\nNot a house-style section.\n")
+    result, report = run(project, jobs=1)  # a final note with a heading outside the house style is refused
+    assert result["alpha"][0] == "failed"
+    assert "heading '# APPENDIX' is not a house-style heading" in report.to_json()["failed"][0]["error"]
+    note.write_text("---\nstatus: draft\n---\n" + note.read_text())  # a draft keeps the text, with a warning
     result, report = run(project, jobs=1, strict=True)
     assert result["alpha"][0] == "failed"
     assert "with --strict" in report.to_json()["failed"][0]["error"]
+
+
+def test_warnings_are_stored_and_replayed_so_strict_fails_from_the_cache(make_project):
+    project = make_project("basic")
+    note = project / "inputs" / "alpha" / "note.md"
+    note.write_text("---\nstatus: draft\n---\n" + note.read_text().replace("## Presentation", "## Presentaton"))
+    _, fresh = run(project, jobs=1)
+    warned = {o.slug: o.warnings for o in fresh.outcomes}
+    assert any("did you mean '## Presentation'" in w for w in warned["alpha"])
+    result, again = run(project, jobs=1)  # a no-op build prints the same warnings again
+    assert result["alpha"] == ("unchanged", ())
+    assert {o.slug: o.warnings for o in again.outcomes} == warned
+    result, strict = run(project, jobs=1, strict=True)  # and --strict fails from the cache as after --force
+    assert result["alpha"][0] == "failed" and result["beta"][0] == "unchanged"
+    result, forced = run(project, jobs=1, strict=True, force=True)
+    assert result["alpha"][0] == "failed"
+    assert strict.to_json()["failed"] == forced.to_json()["failed"]
+
+
+def test_render_warnings_survive_a_build_that_reuses_the_pdf(make_project):
+    from pipeline.state import load_state
+
+    project = make_project("basic")
+    run(project, jobs=1)
+    state_dir = project / "outputs" / ".state"
+    state = json.loads((state_dir / "state.json").read_text())
+    state["briefings"]["alpha"]["render_warnings"] = ["a warning the renderer gave"]
+    (state_dir / "state.json").write_text(json.dumps(state))
+    (project / "outputs" / "alpha" / "alpha.html").unlink()  # rebuilt from the cache; the PDF is kept
+    result, report = run(project, jobs=1)
+    assert result["alpha"] == ("built", ())
+    assert "a warning the renderer gave" in next(o for o in report.outcomes if o.slug == "alpha").warnings
+    assert load_state(state_dir).briefings["alpha"].warnings == ["a warning the renderer gave"]
 
 
 def test_parallel_build_matches_serial(make_project):

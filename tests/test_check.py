@@ -125,7 +125,7 @@ def test_input_findings(project):
     report = check_project(load_config(project))
     found = {(f.file, f.problem, f.stage) for f in report.findings}
     assert (f"inputs/{SLUG}/briefing.toml", "missing field 'author': expected the name on the © line (text)", "input") in found
-    assert ("inputs/port-scanners/note.md", "house-style section 'KEY POINTS OF DISCUSSION' is missing or empty", "input") in found
+    assert ("inputs/port-scanners/note.md", "note.md: section '# KEY POINTS OF DISCUSSION' is missing or has no text; it is left out of the draft", "input") in found
     assert ("inputs/port-scanners/briefing.toml", "setting 'licence_url': expected an http(s) URL, found 'creativecommons by-nc-nd'", "input") in found
 
 
@@ -157,3 +157,21 @@ def test_cli_exit_status_and_json(project, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False and data["checked"] == [SLUG]
     assert data["findings"][0]["file"] == f"outputs/{SLUG}/{SLUG}.pdf"
+
+
+def test_stored_build_warnings_are_findings(project):
+    state_file = project / "outputs" / ".state" / "state.json"
+    state = json.loads(state_file.read_text())
+    state["briefings"][SLUG]["warnings"] = ["slides.pdf: page 2: a warning the build gave"]
+    state_file.write_text(json.dumps(state))
+    report = check_project(load_config(project), [SLUG])
+    found = [(f.file, f.problem, f.stage) for f in report.findings]
+    assert found == [(f"outputs/{SLUG}/{SLUG}.pdf", "build warning: slides.pdf: page 2: a warning the build gave", "build")]
+
+
+def test_check_revalidates_the_manuscript_sections(project):
+    note = project / "inputs" / SLUG / "note.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("## Question and Answer", "## Questoin and Answer"), encoding="utf-8")
+    found = problems(project)
+    assert any("heading '## Questoin and Answer' is not a house-style heading; did you mean '## Question and Answer'?" in p
+               for p in found), found

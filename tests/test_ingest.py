@@ -72,7 +72,7 @@ def test_format_source_shows_warnings_pages_and_sections(tmp_path):
     path.write_text("# KEY EVENTS\n\nText.\n", encoding="utf-8")
     listing = format_source(read_source(path))
     assert "[2] text  (KEY EVENTS)" in listing
-    assert source_to_dict(read_source(path))["segments"][0] == {"text": "KEY EVENTS", "file": "note.md", "section": ["KEY EVENTS"], "role": "heading"}
+    assert source_to_dict(read_source(path))["segments"][0] == {"text": "KEY EVENTS", "file": "note.md", "section": ["KEY EVENTS"], "role": "heading", "line": 1}
 
 
 @pytest.mark.skipif(not BUNDLED, reason="no bundled examples")

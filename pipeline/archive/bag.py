@@ -45,6 +45,8 @@ class BagReport:
     path: Path
     included: tuple[str, ...]
     left_out: tuple[tuple[str, str], ...]
+    refused: tuple[str, ...] = ()
+    """The final notes among those left out (warnings, failed checks, not built): the command fails on them."""
 
 
 def parse_issue(text: str) -> tuple[int, int]:
@@ -55,9 +57,10 @@ def parse_issue(text: str) -> tuple[int, int]:
     return int(volume), int(issue)
 
 
-def candidates(config: Config, issue: tuple[int, int] | None = None, check: bool = True) -> list[Candidate]:
+def candidates(config: Config, issue: tuple[int, int] | None = None, check: bool = True,
+               allow_warnings: bool = False) -> list[Candidate]:
     """Every briefing with its outputs and, for those that cannot go in the package, the reason."""
-    from .check import check_briefing
+    from .check import check_briefing, stored_warnings
 
     found = []
     for folder in find_briefings(config):
@@ -76,7 +79,11 @@ def candidates(config: Config, issue: tuple[int, int] | None = None, check: bool
             found.append(Candidate(slug, out, meta, f"status is {meta.get('status')!r}, not final"))
         elif not (out / f"{slug}.pdf").is_file():
             found.append(Candidate(slug, out, meta, "not built: no PDF (run `briefing build` first)"))
-        elif check and (findings := check_briefing(folder, config)):
+        elif not allow_warnings and (warnings := stored_warnings(slug, config)):
+            listed = "; ".join(warnings[:5]) + (f"; and {len(warnings) - 5} more" if len(warnings) > 5 else "")
+            found.append(Candidate(slug, out, meta, f"the final note's last build gave {len(warnings)} warning(s) "
+                                   f"(--allow-warnings archives it anyway): {listed}"))
+        elif check and (findings := [f for f in check_briefing(folder, config) if f.stage != "build"]):
             found.append(Candidate(slug, out, meta, f"fails `briefing check` ({len(findings)} finding(s), first: {findings[0]})"))
         else:
             found.append(Candidate(slug, out, meta))
@@ -106,7 +113,8 @@ def bag_info(config: Config, included: Sequence[Candidate], issue: tuple[int, in
     }
 
 
-def make_bag(config: Config, out: Path, issue: tuple[int, int] | None = None, check: bool = True) -> BagReport:
+def make_bag(config: Config, out: Path, issue: tuple[int, int] | None = None, check: bool = True,
+             allow_warnings: bool = False) -> BagReport:
     """Package the final briefings' outputs as a BagIt bag at `out` (SHA-256), validate it, and report.
 
     Drafts, unbuilt and (with `check`) failing briefings are left out and named; it fails only
@@ -117,7 +125,7 @@ def make_bag(config: Config, out: Path, issue: tuple[int, int] | None = None, ch
     out = Path(out).resolve()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise PipelineError(f"{out}: already exists and is not an empty folder; choose a new --out")
-    found = candidates(config, issue, check)
+    found = candidates(config, issue, check, allow_warnings)
     included = [c for c in found if not c.reason]
     left_out = tuple((c.slug, c.reason) for c in found if c.reason)
     if not included:
@@ -148,7 +156,8 @@ def make_bag(config: Config, out: Path, issue: tuple[int, int] | None = None, ch
     finally:
         if staging.exists():
             shutil.rmtree(staging)
-    return BagReport(out, tuple(c.slug for c in included), left_out)
+    refused = tuple(c.slug for c in found if c.reason and c.meta.get("status") == "final")
+    return BagReport(out, tuple(c.slug for c in included), left_out, refused)
 
 
 def validate_bag(path: Path) -> list[str]:

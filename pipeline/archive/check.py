@@ -29,7 +29,7 @@ class Finding:
     file: str
     problem: str
     stage: str = "output"
-    """input (briefing.toml, manuscript, configuration) or output (the built PDF)."""
+    """input (briefing.toml, manuscript, configuration), build (a warning the last build stored) or output (the built PDF)."""
 
     def __str__(self) -> str:
         return f"{self.file}: {self.problem}"
@@ -75,6 +75,11 @@ def check_briefing(folder: Path, config: Config) -> list[Finding]:
     if briefing is None:
         return findings
     pdf_path = output_dir(config, briefing.slug) / f"{briefing.slug}.pdf"
+    # A stored warning the re-validated manuscript already reported is named once.
+    reported = {f.problem for f in findings}
+    pdf_file = _rel(pdf_path, config.root)
+    findings += [Finding(briefing.slug, pdf_file, f"build warning: {w}", "build")
+                 for w in stored_warnings(briefing.slug, config) if w not in reported]
     return findings + check_pdf(
         pdf_path,
         slug=briefing.slug,
@@ -118,11 +123,9 @@ def _licence_problems(config: Config) -> list[str]:
 
 
 def _manuscript_findings(briefing: Briefing, config: Config) -> list[Finding]:
-    """The manuscript exists and has every required house-style section."""
-    from ..draft import REQUIRED, SECTIONS, note_from_manuscript
-    from ..ingest import read_source
-
-    from ..ingest import list_sources
+    """The manuscript follows the house style: every problem a build would refuse or warn about."""
+    from ..draft import note_from_manuscript
+    from ..ingest import list_sources, read_source
 
     slug = briefing.slug
     if briefing.manuscript is None:  # the draft stage writes the note from the sources
@@ -131,15 +134,18 @@ def _manuscript_findings(briefing: Briefing, config: Config) -> list[Finding]:
         return [Finding(slug, _rel(briefing.folder, config.root), "no manuscript (note.md or note.docx) and no sources to draft the note from", "input")]
     file = _rel(briefing.manuscript, config.root)
     try:
-        note, _warnings = note_from_manuscript(read_source(briefing.manuscript), briefing)
+        _note, warnings = note_from_manuscript(read_source(briefing.manuscript), briefing)
     except PipelineError as exc:
         return [Finding(slug, file, str(exc).removeprefix(f"{briefing.manuscript}: "), "input")]
-    findings = []
-    for name in REQUIRED:
-        if not getattr(note, name):
-            heading = next(" / ".join(k) for k, v in SECTIONS.items() if v == name)
-            findings.append(Finding(slug, file, f"house-style section {heading!r} is missing or empty", "input"))
-    return findings
+    return [Finding(slug, file, warning, "input") for warning in warnings]
+
+
+def stored_warnings(slug: str, config: Config) -> list[str]:
+    """The warnings the last build of a briefing produced, as the build state keeps them."""
+    from ..state import load_state
+
+    previous = load_state(config.root / config.outputs_dir / ".state").briefings.get(slug)
+    return list(previous.warnings) if previous else []
 
 
 def check_pdf(

@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, Sequence
 
 from ..models import Briefing, Source
+from ..ingest.textlayer import readable
 from .trace import Span, metadata_span
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def further_reading(briefing: Briefing, slides: Sequence[Source], sentences: Seq
     seen = {url.rstrip("/").lower() for ref in briefing.further_reading for _, url in find_links(ref)}
     found: list[tuple[str, Span]] = []
     for src in slides:
-        for seg in src.segments:
+        for seg in readable(src.segments):
             found += [(ref, Span(seg.file, "slides", page=seg.page, quote=ref)) for ref in slide_references(seg.text)]
     found += [(s.span.quote, s.span) for s in sentences if find_links(s.span.quote)]
     for line, span in found:

@@ -12,6 +12,7 @@ import numpy as np
 import yaml
 
 from ..errors import PipelineError
+from ..ingest.textlayer import readable
 from ..ingest.transcript import ANSWER, INTRO, TALK, Transcript, clean_spoken, split_sentences, structure_transcript
 from ..models import Briefing, Entity, Note, QuestionAnswer, Source
 from .references import further_reading, md_escape
@@ -144,7 +145,7 @@ def salience(sentences: Sequence[Sentence], slides: Sequence[Source], entities: 
     """Each sentence's salience: centrality in the transcript, raised by entity weight and by overlap with the slides."""
     texts = [s.text for s in sentences]
     agenda = agenda_items(sentences)
-    slide_terms = set(tokens(" ".join(seg.text for src in slides for seg in src.segments)))
+    slide_terms = set(tokens(" ".join(seg.text for src in slides for seg in readable(src.segments))))
     entity = _entity_weights(texts, entities)
     boosts = []
     for sentence, weight in zip(sentences, entity):
@@ -241,7 +242,7 @@ def themes(talk: Sequence[Sentence], entities: Sequence[Entity], slides: Sequenc
            limit: int = 4) -> list[tuple[str, list[Span]]]:
     """The talk's main themes: its most-mentioned entities and key phrases (raised when the slides use them)."""
     texts = [s.text for s in talk]
-    slide_text = " ".join(seg.text for src in slides for seg in src.segments).lower()
+    slide_text = " ".join(seg.text for src in slides for seg in readable(src.segments)).lower()
     candidates: list[tuple[float, str]] = []
     joined = " ".join(texts)
     for entity in sorted(entities, key=lambda e: (-e.count, e.name)):

@@ -143,14 +143,16 @@ def annotate_source(source: Source, speakers: Sequence[str], nlp=None) -> tuple[
     speaker_re = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(
         {p[0] for p in names}, key=len, reverse=True)) + r")\b") if names else None
     docs, windows = [], []
-    common = _lowercase_words([seg.text for seg in source.segments])
-    for gi, seg in enumerate(source.segments):
-        doc = nlp.make_doc(seg.text)
+    # An unreadable text layer (mojibake) is read as empty: its garbage must not become entities.
+    texts = ["" if seg.role == "unreadable" else seg.text for seg in source.segments]
+    common = _lowercase_words(texts)
+    for gi, text in enumerate(texts):
+        doc = nlp.make_doc(text)
         doc.user_data["speaker_names"] = names
         doc.user_data["speaker_re"] = speaker_re
         docs.append(doc)
-        for a, b in _ner_windows(seg.text, gaz.words, name_words, common):
-            windows.append(((gi, a), seg.text[a:b]))
+        for a, b in _ner_windows(text, gaz.words, name_words, common):
+            windows.append(((gi, a), text[a:b]))
     raws: list[Raw] = []
     taken: dict[int, list[tuple[int, int]]] = {}
     for gi, doc in enumerate(nlp.pipe(docs, batch_size=BATCH, disable=["ner"])):

@@ -99,6 +99,8 @@ def link_abbreviations(raws: list[Raw], sources: Sequence[Source]) -> list[Raw]:
         taken[(r.source, r.segment)].append((r.start, r.end))
     for si, src in enumerate(sources):
         for gi, seg in enumerate(src.segments):
+            if seg.role == "unreadable":
+                continue
             for m in pattern.finditer(seg.text):
                 spans = taken[(si, gi)]
                 if any(a < m.end() and m.start() < b for a, b in spans):

@@ -168,9 +168,10 @@ def caption_source(path, text: TextFile, cues: list[Cue], warnings: list[str], *
     """The transcript Source of a caption file's cues, with its warnings named after the file."""
     from . import name_warnings
 
-    segments, notes = cues_to_segments(cues, path.name, rolling=rolling)
-    warnings = [*text.warnings, *warnings, *notes] + ([] if segments else ["no cue text found"])
+    segments, notices = cues_to_segments(cues, path.name, rolling=rolling)
+    warnings = [*text.warnings, *warnings] + ([] if segments else ["no cue text found"])
     metadata = {"format": fmt, "encoding": text.encoding, "cues": len(cues)}
     if rolling:
         metadata["rolling_captions"] = True
-    return Source(path=str(path), kind="transcript", segments=tuple(segments), warnings=name_warnings(path, warnings), metadata=metadata)
+    return Source(path=str(path), kind="transcript", segments=tuple(segments), warnings=name_warnings(path, warnings),
+                  metadata=metadata, notices=name_warnings(path, notices))

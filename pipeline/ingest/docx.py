@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import SourceError
@@ -162,7 +163,7 @@ def parse_document(document, file: str) -> tuple[list[Segment], dict]:
             paragraphs.extend((p, True) for row in block.rows for cell in row.cells for p in cell.paragraphs)
         else:
             paragraphs.append((block, False))
-    for paragraph, in_table in paragraphs:
+    for number, (paragraph, in_table) in enumerate(paragraphs, 1):
         style = ((paragraph.style.name if paragraph.style is not None else "") or "").lower()
         if style == "title" and not in_table:
             metadata.setdefault("title", " ".join(paragraph.text.split()))
@@ -173,11 +174,13 @@ def parse_document(document, file: str) -> tuple[list[Segment], dict]:
             if not title:
                 continue
             section = enter_heading(section, level, title)
-            segments.append(Segment(title, file, section=tuple(section), role="heading"))
+            segments.append(Segment(title, file, section=tuple(section), role="heading", line=number))
             continue
         segment = paragraph_segment(paragraph, file, section, in_list=not in_table and _is_list(paragraph))
         if segment is not None:
-            segments.append(segment if not in_table or segment.role == "text" else Segment(segment.text, file, section=segment.section))
+            role = segment.role if not in_table else "text"
+            # The paragraph's number stands in for a line: Word has no lines to point an editor at.
+            segments.append(replace(segment, role=role, line=number))
     props = document.core_properties
     if props.title and "title" not in metadata:
         metadata["title"] = props.title

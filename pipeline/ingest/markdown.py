@@ -41,8 +41,11 @@ def question_text(paragraph: str) -> str | None:
     return match.group(2).strip() if match else None
 
 
-def parse_markdown(text: str, file: str) -> list[Segment]:
-    """Segments of a Markdown body: headings, paragraphs, bullets, each with its section path."""
+def parse_markdown(text: str, file: str, first_line: int = 1) -> list[Segment]:
+    """Segments of a Markdown body: headings, paragraphs, bullets, each with its section path and line.
+
+    `first_line` is the file's line number of the body's first line (after any front matter).
+    """
     tokens = MarkdownIt("commonmark").parse(text)
     section: list[str] = []
     segments: list[Segment] = []
@@ -56,14 +59,19 @@ def parse_markdown(text: str, file: str) -> list[Segment]:
             level = int(token.tag[1])
             title = tokens[i + 1].content.strip()
             section = enter_heading(section, level, title)
-            segments.append(Segment(title, file, section=tuple(section), role="heading"))
+            segments.append(Segment(title, file, section=tuple(section), role="heading", line=_line(token, first_line)))
         elif token.type == "inline" and tokens[i - 1].type == "paragraph_open":
             content = token.content.strip()
             role = "bullet" if in_list else "text"
             if not in_list and question_text(content) is not None:
                 role = "question"
-            segments.append(Segment(content, file, section=tuple(section), role=role))
+            segments.append(Segment(content, file, section=tuple(section), role=role, line=_line(token, first_line)))
     return segments
+
+
+def _line(token, first_line: int) -> int | None:
+    """The file line a block token starts on (markdown-it counts the body's lines from 0)."""
+    return token.map[0] + first_line if token.map else None
 
 
 @reader(".md", ".markdown")
@@ -75,7 +83,7 @@ def read_markdown(path: Path, options: ReadOptions) -> Source:
         raise SourceError(path, f"expected UTF-8 text, found an undecodable byte at offset {exc.start}") from None
     except OSError as exc:
         raise SourceError(path, f"cannot be read: {exc.strerror}") from None
-    meta, body, _ = split_front_matter(text, path)
-    segments = parse_markdown(body, path.name)
+    meta, body, consumed = split_front_matter(text, path)
+    segments = parse_markdown(body, path.name, first_line=consumed + 1)
     warnings = () if segments else (f"{path.name}: no text found",)
     return Source(path=str(path), kind="manuscript", segments=tuple(segments), warnings=warnings, metadata=meta)

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import SourceError
 from ..models import Segment, Source
 from . import ReadOptions, name_warnings, reader
+from .textlayer import unreadable_reason
 from .textfile import read_bytes
 
 
@@ -173,7 +174,11 @@ def read_pdf_bytes(data: bytes, path: Path, options: ReadOptions = ReadOptions()
                     failures += 1
                     warnings.append(f"page {number}: text could not be extracted: {_describe(exc)}")
                     continue
-                if text:
+                if text and (garbage := unreadable_reason(text)):
+                    # Kept for the record, but mojibake must not become entities or drafted sentences.
+                    warnings.append(f"page {number}: the text layer is unreadable ({garbage}); not used for entities or drafting")
+                    segments.append(Segment(text, path.name, page=number, role="unreadable"))
+                elif text:
                     segments.append(Segment(text, path.name, page=number, role="text"))
                 else:
                     warnings.append(f"page {number}: no text layer (an image only?); its content is left out")

@@ -23,11 +23,12 @@ def segment_to_dict(segment: Segment) -> dict:
 
 
 def source_to_dict(source: Source) -> dict:
-    """A Source as plain JSON-ready data: path, kind, warnings, metadata and segments."""
+    """A Source as plain JSON-ready data: path, kind, warnings, notices, metadata and segments."""
     return {
         "path": source.path,
         "kind": source.kind,
         "warnings": list(source.warnings),
+        "notices": list(source.notices),
         "metadata": {k: v if isinstance(v, (str, int, float, bool, list, type(None))) else str(v) for k, v in source.metadata.items()},
         "segments": [segment_to_dict(s) for s in source.segments],
     }
@@ -49,6 +50,7 @@ def format_source(source: Source) -> str:
     """A readable listing: kind and counts, warnings, then one block per segment."""
     lines = [f"{source.path}: {source.kind}, {len(source.segments)} segment{'s' if len(source.segments) != 1 else ''}"]
     lines += [f"warning: {w}" for w in source.warnings]
+    lines += [f"note: {n}" for n in source.notices]
     for number, segment in enumerate(source.segments, 1):
         head = f"[{number}] {segment.role}"
         if segment.speaker:

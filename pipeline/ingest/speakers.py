@@ -111,7 +111,7 @@ def normalise_speakers(labels) -> dict[str, str]:
 
 
 def merge_notes(mapping: dict[str, str]) -> list[str]:
-    """Warnings naming the labels normalise_speakers read as one speaker, so an editor can check them."""
+    """Notices naming the labels normalise_speakers read as one speaker, so an editor can check them."""
     notes = []
     for name in sorted(set(mapping.values())):
         variants = sorted(k for k, v in mapping.items() if v == name)

@@ -53,7 +53,7 @@ def parse_line(line: str) -> tuple[str | None, float | None, str] | None:
     return None
 
 
-def parse_transcript(lines: list[str] | tuple[str, ...], file: str) -> tuple[list[Segment], list[str], list[str]]:
+def parse_transcript(lines: list[str] | tuple[str, ...], file: str) -> tuple[list[Segment], list[str], list[str], list[str]]:
     """Segments (one per turn), warnings and preamble lines of a typed transcript's lines.
 
     A line without a label continues the current turn (a blank line starts a new paragraph in it);
@@ -87,7 +87,7 @@ def parse_transcript(lines: list[str] | tuple[str, ...], file: str) -> tuple[lis
         warnings.append("no 'Speaker: text' turns found; text kept without speakers")
         paragraphs = "\n".join(lines).split("\n\n")
         segments = [Segment(" ".join(p.split()), file, role="text") for p in paragraphs if p.strip()]
-        return segments, warnings, []
+        return segments, warnings, [], []
     names = normalise_speakers(t.speaker for t in turns if t.speaker)
     segments = []
     for turn in turns:
@@ -100,14 +100,14 @@ def parse_transcript(lines: list[str] | tuple[str, ...], file: str) -> tuple[lis
     stamps = [s.start for s in segments if s.start is not None]
     if any(b < a for a, b in zip(stamps, stamps[1:])):
         warnings.append("timestamps go backwards somewhere; kept as written")
-    warnings.extend(merge_notes(names))
-    return segments, warnings, preamble
+    return segments, warnings, preamble, merge_notes(names)
 
 
 @reader(".txt")
 def read_txt(path: Path, options: ReadOptions) -> Source:
     """Read a typed transcript into one segment per turn, with speakers and any timestamps."""
     text = read_text(path)
-    segments, warnings, preamble = parse_transcript(text.lines, path.name)
+    segments, warnings, preamble, notices = parse_transcript(text.lines, path.name)
     metadata = {"format": "text", "encoding": text.encoding, "preamble": preamble}
-    return Source(path=str(path), kind="transcript", segments=tuple(segments), warnings=name_warnings(path, [*text.warnings, *warnings]), metadata=metadata)
+    return Source(path=str(path), kind="transcript", segments=tuple(segments), warnings=name_warnings(path, [*text.warnings, *warnings]),
+                  metadata=metadata, notices=name_warnings(path, notices))
