@@ -8,12 +8,20 @@ from typing import Any, Sequence
 
 from jinja2 import BaseLoader, TemplateNotFound
 from jinja2.loaders import split_template_path
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment as JinjaSandbox
 
 from .boundary import read_inside
 from .errors import PipelineError, SourceError
 
 __all__ = ["FolderLoader", "SandboxedEnvironment"]
+
+
+class SandboxedEnvironment(JinjaSandbox):
+    """Jinja's sandbox, where reaching for an unsafe attribute (`__class__`, `mro`, ...) fails the note at once."""
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        """Refuse the access with an error naming it (Jinja would return an undefined value)."""
+        raise PipelineError(f"template: access to {attribute!r} of a {type(obj).__name__} is refused (templates run sandboxed)")
 
 
 class FolderLoader(BaseLoader):
