@@ -120,7 +120,7 @@ def _licence_problems(config: Config) -> list[str]:
 def _manuscript_findings(briefing: Briefing, config: Config) -> list[Finding]:
     """The manuscript exists and has every required house-style section."""
     from ..draft import REQUIRED, SECTIONS, note_from_manuscript
-    from ..ingest import read_source
+    from ..ingest import ReadOptions, read_source
 
     from ..ingest import list_sources
 
@@ -131,7 +131,7 @@ def _manuscript_findings(briefing: Briefing, config: Config) -> list[Finding]:
         return [Finding(slug, _rel(briefing.folder, config.root), "no manuscript (note.md or note.docx) and no sources to draft the note from", "input")]
     file = _rel(briefing.manuscript, config.root)
     try:
-        note, _warnings = note_from_manuscript(read_source(briefing.manuscript), briefing)
+        note, _warnings = note_from_manuscript(read_source(briefing.manuscript, ReadOptions(folder=briefing.folder)), briefing)
     except PipelineError as exc:
         return [Finding(slug, file, str(exc).removeprefix(f"{briefing.manuscript}: "), "input")]
     findings = []

@@ -161,12 +161,12 @@ def meta_from_inputs(folder: Path, config: Config) -> dict[str, Any]:
     as the draft stage decides it. Raises PipelineError when the inputs do not load.
     """
     from ..config import load_briefing
-    from ..ingest import read_source
+    from ..ingest import ReadOptions, read_source
 
     briefing, config = load_briefing(folder, config)
     status = briefing.status
     if briefing.manuscript is not None:
-        status = str(read_source(briefing.manuscript).metadata.get("status", status))
+        status = str(read_source(briefing.manuscript, ReadOptions(folder=briefing.folder)).metadata.get("status", status))
     return meta_record(briefing, config, status)
 
 
