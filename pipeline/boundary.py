@@ -30,8 +30,9 @@ def check_name(path: Path) -> None:
     name = str(path)
     try:
         name.encode("utf-8")
-    except UnicodeEncodeError:
-        raise SourceError(path, "refused: the file name is not valid UTF-8") from None
+    except UnicodeEncodeError:  # named with its bytes escaped, so the message itself is valid text
+        shown = os.fsencode(name).decode("utf-8", "backslashreplace")
+        raise SourceError(shown, "refused: the file name is not valid UTF-8") from None
     if "\0" in name:  # only reachable from a name written in a settings file
         raise SourceError(name.replace("\0", "\\0"), "refused: the file name holds a NUL byte")
 

@@ -21,24 +21,24 @@ from .boundary import digest_inside
 from .errors import PipelineError, SourceError
 from .ingest import READERS, ReadOptions, ingest_briefing, list_sources, read_source
 from .models import Briefing, Entity, Note, Source, SourceSpec
-from .workers import start_worker
 from .state import (
+    TRASH,
     BriefingState,
     Cache,
     State,
     bytes_digest,
     file_digest,
     fingerprint,
-    load_state,
-    project_lock,
     is_safe_slug,
-    TRASH,
+    load_state,
     move_to_trash,
+    project_lock,
     remove_stale_temporaries,
     save_state,
     tree_digest,
     write_atomic,
 )
+from .workers import start_worker
 
 STAGES = ("ingest", "extract", "note", "compose", "render")
 PACKAGE = Path(__file__).resolve().parent

@@ -248,11 +248,15 @@ class Cache:
     def put(self, stage: str, key: str, value: Any) -> None:
         """Store a result atomically, as data."""
         try:
-            payload = json.dumps({"format": CACHE_FORMAT, "stage": stage, "data": to_data(value)}, ensure_ascii=False)
+            # ASCII escapes keep any odd text (a lone surrogate from a file name) storable and exact.
+            payload = json.dumps({"format": CACHE_FORMAT, "stage": stage, "data": to_data(value)})
         except (RecordError, ValueError) as exc:  # a result that is not data is simply not cached
             LOGGER.warning("%s result not cached (%s)", stage, exc)
             return
-        write_atomic(self._path(stage, key), payload, inside=self.root)
+        try:
+            write_atomic(self._path(stage, key), payload, inside=self.root)
+        except OSError as exc:  # a read-only or full cache folder costs speed, never the build
+            LOGGER.warning("cache entry %s not stored (%s)", self._path(stage, key), exc.strerror or exc)
 
     def prune(self, keep: dict[str, set[str]]) -> None:
         """Delete entries no briefing refers to any more (and any file of an older cache format)."""

@@ -358,3 +358,15 @@ def test_an_output_folder_linked_out_is_never_written_through(make_project, tmp_
     result, report = run(project, jobs=1)
     assert result["alpha"][0] == "failed" and "refused to remove or replace a path outside" in report.to_json()["failed"][0]["error"]
     assert list(elsewhere.iterdir()) == []
+
+
+def test_a_source_whose_name_is_not_utf8_is_left_out_and_the_batch_goes_on(make_project):
+    project = make_project("basic")
+    folder = os.fsencode(project / "inputs" / "alpha")
+    with open(folder + b"/talk\xff.txt", "wb") as handle:
+        handle.write(b"Moderator: Welcome.\n")
+    result, report = run(project, jobs=1)
+    assert result["alpha"][0] == result["beta"][0] == "built"
+    [outcome] = [o for o in report.outcomes if o.slug == "alpha"]
+    assert any("file name is not valid UTF-8" in w for w in outcome.warnings)
+    json.dumps(report.to_json())  # the report (and so --json) still serialises

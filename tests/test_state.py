@@ -198,3 +198,13 @@ def test_move_to_trash_keeps_every_copy(tmp_path):
 def test_slug_pattern():
     assert all(map(is_safe_slug, ["alpha", "pacific-precursors", "v8.1_talk", "émigrés"]))
     assert not any(map(is_safe_slug, ["", ".", "..", "../inputs", ".state", "_x", "a/b", "a\0b", "x\udcff", 3, None]))
+
+
+def test_a_cache_that_cannot_be_written_costs_speed_not_the_build(tmp_path, monkeypatch, caplog):
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("pipeline.state.write_atomic", full_disk)
+    with caplog.at_level(logging.WARNING, logger="pipeline.build"):
+        assert Cache(tmp_path).fetch("note", "k", lambda: ("text", []), kind=tuple[str, list[str]]) == ("text", [])
+    assert "not stored (No space left on device)" in caplog.text
