@@ -176,13 +176,7 @@ def _plain(data: Any) -> Any:
                 return (dt.datetime if tag == _DATETIME_TAG else dt.date).fromisoformat(text)
             except (TypeError, ValueError):
                 _fail("an ISO date", text)
-        out = {}
-        for key, value in data.items():
-            try:
-                out[key] = _plain(value)
-            except RecordError as exc:
-                raise _within(f".{key}", exc) from None
-        return out
+        return _table(_plain)(data)
     if type(data) is list:
         return [_plain(v) for v in data]
     if data is None or type(data) in (str, bool, int, float):
