@@ -461,6 +461,8 @@ def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, job
                 if not is_safe_slug(folder.name):
                     raise PipelineError(f"{folder}: the folder name is not a usable slug (expected one name of "
                                         "letters, digits, '.', '_' and '-', not starting with '.' or '_')")
+                if not folder.resolve().is_relative_to(folder.parent.resolve()):
+                    raise PipelineError(f"{folder}: refused: a link to {folder.resolve()}, outside {folder.parent}")
                 plan = plan_briefing(folder, config, env)
             except PipelineError as exc:
                 outcomes.append(Outcome(folder.name, "failed", error=str(exc)))

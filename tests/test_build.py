@@ -314,6 +314,15 @@ def test_manuscript_or_briefing_toml_linked_out_or_fifo_fails_that_briefing_only
     assert not (project / "outputs" / "hostile0").exists()
 
 
+def test_a_briefing_folder_linked_from_outside_inputs_is_refused(make_project, tmp_path):
+    project = make_project("basic")
+    shutil.copytree(project / "inputs" / "beta", tmp_path / "elsewhere")
+    (project / "inputs" / "gamma").symlink_to(tmp_path / "elsewhere")
+    result, report = run(project, jobs=1)
+    assert result["gamma"][0] == "failed" and "refused: a link to" in report.to_json()["failed"][0]["error"]
+    assert result["alpha"][0] == result["beta"][0] == "built"
+
+
 def test_a_folder_name_that_is_not_utf8_fails_alone(make_project):
     project = make_project("basic")
     odd = os.fsencode(project / "inputs") + b"/caf\xe9"
