@@ -17,23 +17,28 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .config import Config, find_briefings, load_briefing, template_dirs
-from .errors import PipelineError
-from .ingest import READERS, ReadOptions, list_sources, read_source
+from .boundary import digest_inside
+from .errors import PipelineError, SourceError
+from .ingest import READERS, ReadOptions, ingest_briefing, list_sources, read_source
 from .models import Briefing, Entity, Note, Source, SourceSpec
 from .state import (
+    TRASH,
     BriefingState,
     Cache,
     State,
     bytes_digest,
     file_digest,
     fingerprint,
+    is_safe_slug,
     load_state,
+    move_to_trash,
     project_lock,
     remove_stale_temporaries,
     save_state,
     tree_digest,
     write_atomic,
 )
+from .workers import start_worker
 
 STAGES = ("ingest", "extract", "note", "compose", "render")
 PACKAGE = Path(__file__).resolve().parent
@@ -44,6 +49,13 @@ STAGE_CODE = {
     "note": ["draft", "ingest", "compose.py"],  # drafts date the KEY EVENTS with compose.format_date
     "compose": ["compose.py"],
     "render": ["render.py", "archive"],
+}
+# What each stage's cache entry holds (with its warnings): the cache decodes and validates against it.
+STAGE_RESULTS = {
+    "ingest": tuple[tuple[Source | None, list[Source]], list[str]],
+    "extract": tuple[tuple[Entity, ...], list[str]],
+    "note": tuple[Note, list[str]],
+    "compose": tuple[str, list[str]],
 }
 # Settings that do not change any output: they never invalidate a stage.
 NEUTRAL_SETTINGS = {"jobs", "root", "inputs_dir", "outputs_dir", "templates_dir", "max_file_mb", "max_pages"}
@@ -92,7 +104,7 @@ class BuildReport:
         """One line: `Built 12 notes (3 unchanged, 1 failed) in 4.2 s`."""
         built, unchanged, failed = (len(self.slugs(s)) for s in ("built", "unchanged", "failed"))
         removed = len(self.slugs("removed"))
-        extra = f", {removed} removed" if removed else ""
+        extra = f", {removed} removed to outputs/{TRASH}" if removed else ""
         noun = "note" if built == 1 else "notes"
         return f"Built {built} {noun} ({unchanged} unchanged, {failed} failed{extra}) in {self.seconds:.1f} s"
 
@@ -159,7 +171,8 @@ def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
     sources = list_sources(briefing)
     limits = (config.max_file_mb, config.max_pages)
     source_keys = {
-        str(spec.path): fingerprint(spec.path.relative_to(briefing.folder.parent).as_posix(), file_digest(spec.path),
+        str(spec.path): fingerprint(spec.path.relative_to(briefing.folder.parent).as_posix(),
+                                    content_digest(spec.path, briefing.folder, spec is manuscript),
                                     spec.password, limits, env["code:ingest"])
         for spec in ([manuscript] if manuscript else []) + list(sources)
     }
@@ -173,8 +186,23 @@ def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
     keys["compose"] = fingerprint(keys["note"], keys["extract"], meta, settings, env["templates"], env["code:compose"])
     # The PDF embeds briefing.toml byte for byte (comments too), so it is an input of render.
     keys["render"] = fingerprint(keys["compose"], keys["ingest"], keys["extract"], config.pdf_variant,
-                                 file_digest(briefing.folder / "briefing.toml"), env["versions"], env["code:render"])
+                                 digest_inside(briefing.folder / "briefing.toml", briefing.folder), env["versions"],
+                                 env["code:render"])
     return Plan(briefing, config, manuscript, sources, source_keys, keys, fingerprint(env["code:extract"], env["versions"]))
+
+
+def content_digest(path: Path, folder: Path, required: bool) -> str:
+    """SHA-256 of a briefing file, read only inside its folder; a refused source keys on its refusal.
+
+    A refused manuscript fails the briefing here; a refused source is planned anyway, so that
+    ingest leaves it out with the same warning as any unreadable source.
+    """
+    try:
+        return digest_inside(path, folder)
+    except SourceError as exc:
+        if required:
+            raise
+        return f"refused: {exc.reason}"
 
 
 def output_names(slug: str) -> tuple[str, ...]:
@@ -192,30 +220,6 @@ def is_up_to_date(plan: Plan, previous: BriefingState | None, out_dir: Path) -> 
         if not path.is_file() or previous.outputs.get(name) != file_digest(path):
             return False
     return True
-
-
-def read_options(config: Config, password: str | None = None) -> ReadOptions:
-    """The reader limits the config sets."""
-    return ReadOptions(password, int(config.max_file_mb * 1024 * 1024), config.max_pages)
-
-
-def ingest_briefing(manuscript: SourceSpec | None, specs: Sequence[SourceSpec], config: Config,
-                    read: Callable[[Path, ReadOptions], Source] = read_source) -> tuple[Source | None, list[Source], list[str]]:
-    """Read the manuscript (its errors fail the briefing) and every other source (its errors are warnings)."""
-    warnings: list[str] = []
-    parsed = read(manuscript.path, read_options(config)) if manuscript else None
-    sources = []
-    for spec in specs:
-        try:
-            source = read(spec.path, read_options(config, spec.password))
-        except PipelineError as exc:
-            warnings.append(f"skipped source {exc}")
-            continue
-        sources.append(source)
-        warnings += source.warnings
-    if parsed is not None:
-        warnings += parsed.warnings
-    return parsed, sources, warnings
 
 
 def make_note(briefing: Briefing, manuscript: Source | None, sources: Sequence[Source],
@@ -258,7 +262,7 @@ class BriefingRun:
             self.ran.append(name)
             return result
 
-        value, warnings = self.cache.fetch(name, self.plan.keys[name], run_stage, self.reuse)
+        value, warnings = self.cache.fetch(name, self.plan.keys[name], run_stage, self.reuse, kind=STAGE_RESULTS[name])
         self.warnings += warnings
         self._memo[name] = value
         return value
@@ -269,10 +273,10 @@ class BriefingRun:
         def read(path: Path, options: ReadOptions) -> Source:
             # Each file is cached by its own fingerprint: editing the manuscript must not re-parse the slides.
             return self.cache.fetch("source", self.plan.source_keys[str(path)],
-                                    lambda: read_source(path, options), self.reuse)
+                                    lambda: read_source(path, options), self.reuse, kind=Source)
 
         def compute():
-            manuscript, sources, warnings = ingest_briefing(self.plan.manuscript, self.plan.sources,
+            manuscript, sources, warnings = ingest_briefing(self.plan.briefing, self.plan.manuscript, self.plan.sources,
                                                             self.plan.config, read)
             return (manuscript, sources), warnings
 
@@ -283,11 +287,13 @@ class BriefingRun:
 
         def annotate(source: Source, speakers: Sequence[str]):
             from .extract import annotate_source
+            from .extract.resolve import Raw
 
             # A source's mentions depend on its text and the briefing's speakers only: cache them per source.
             key = fingerprint(self.plan.source_keys.get(source.path, source.path), list(speakers), self.plan.extract_env)
             self.runtime_keys[f"mentions:{Path(source.path).name}"] = key
-            return self.cache.fetch("mentions", key, lambda: annotate_source(source, speakers), self.reuse)
+            return self.cache.fetch("mentions", key, lambda: annotate_source(source, speakers), self.reuse,
+                                    kind=tuple[Raw, ...])
 
         def compute():
             from .extract import extract_entities, find_unattested  # spaCy only where needed
@@ -347,17 +353,18 @@ class BriefingRun:
         else:  # the PDF is the last build's, and so are the rendering's warnings
             pdf, self.render_warnings = None, list(prev.render_warnings)
             self.warnings += self.render_warnings
+        out_root = self.out_dir.parent  # every write is checked to land inside outputs/, right before it
         for name, text in files.items():
-            write_atomic(self.out_dir / name, text)
+            write_atomic(self.out_dir / name, text, inside=out_root)
         if pdf is not None:
-            write_atomic(pdf_path, pdf)
+            write_atomic(pdf_path, pdf, inside=out_root)
         # Each output is hashed once, from the bytes just written (or the PDF kept from the last build).
         outputs = {name: bytes_digest(text.encode("utf-8")) for name, text in files.items()}
         outputs[pdf_path.name] = bytes_digest(pdf) if pdf is not None else file_digest(pdf_path)
         # meta.json records the checksums of this build's outputs, so it is rewritten every time.
         record = meta_record(self.plan.briefing, self.plan.config, self.note().status, self.out_dir, outputs)
         meta = meta_json(record)
-        write_atomic(self.out_dir / META_FILE, meta)
+        write_atomic(self.out_dir / META_FILE, meta, inside=out_root)
         outputs[META_FILE] = bytes_digest(meta.encode("utf-8"))
         return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), notices=tuple(self.notices()),
                        render_warnings=tuple(self.render_warnings), stages=tuple(self.ran),
@@ -435,8 +442,8 @@ def run_plans(plans: list[tuple[Plan, BriefingState | None]], state_dir: Path, o
     if progress:  # workers take a few seconds to start: say so rather than sit silent
         progress(0, total, f"starting {min(jobs, total)} workers")
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context, initializer=warm_worker,
-                             initargs=(need_nlp,)) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context, initializer=start_worker,
+                             initargs=(os.getpid(), str(state_dir), warm_worker, (need_nlp,))) as pool:
         futures = {pool.submit(run_plan, plan, state_dir, previous, out_root / plan.briefing.slug, reuse): plan
                    for plan, previous in plans}
         for n, future in enumerate(as_completed(futures), 1):
@@ -452,8 +459,12 @@ def run_plans(plans: list[tuple[Plan, BriefingState | None]], state_dir: Path, o
 
 def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, jobs: int | None = None,
           strict: bool = False, progress: Callable[[int, int, str], None] | None = None,
-          notify: Callable[[str], None] = lambda message: print(message, file=sys.stderr)) -> BuildReport:
-    """Build the named briefings (all when none are named), rerunning only what their changes affect."""
+          notify: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+          remove: bool = True) -> BuildReport:
+    """Build the named briefings (all when none are named), rerunning only what their changes affect.
+
+    With `remove` off, the outputs of briefings whose folder is gone stay where they are.
+    """
     started = time.perf_counter()
     out_root = config.root / config.outputs_dir
     state_dir = out_root / ".state"
@@ -461,11 +472,16 @@ def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, job
     with project_lock(state_dir, notify):
         remove_stale_temporaries(out_root)
         state = load_state(state_dir)
-        outcomes = [] if slugs else remove_deleted(state, {f.name for f in folders}, out_root)
+        outcomes = [] if slugs or not remove else remove_deleted(state, {f.name for f in folders}, out_root)
         env = environment_keys(config)
         todo: list[tuple[Plan, BriefingState | None]] = []
         for folder in folders:
             try:
+                if not is_safe_slug(folder.name):
+                    raise PipelineError(f"{folder}: the folder name is not a usable slug (expected one name of "
+                                        "letters, digits, '.', '_' and '-', not starting with '.' or '_')")
+                if not folder.resolve().is_relative_to(folder.parent.resolve()):
+                    raise PipelineError(f"{folder}: refused: a link to {folder.resolve()}, outside {folder.parent}")
                 plan = plan_briefing(folder, config, env)
             except PipelineError as exc:
                 outcomes.append(Outcome(folder.name, "failed", error=str(exc)))
@@ -495,54 +511,15 @@ def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, job
 
 
 def remove_deleted(state: State, present: set[str], out_root: Path) -> list[Outcome]:
-    """Delete the outputs and state of briefings whose input folder is gone."""
+    """Move the outputs of briefings whose input folder is gone to outputs/.trash/<slug>/<time>/; forget their state."""
     outcomes = []
+    stamp = time.strftime("%Y%m%dT%H%M%S")
     for slug in sorted(set(state.briefings) - present):
-        shutil.rmtree(out_root / slug, ignore_errors=True)
+        try:
+            move_to_trash(out_root, slug, stamp)
+        except (PipelineError, OSError) as exc:
+            outcomes.append(Outcome(slug, "failed", error=f"outputs of the deleted briefing kept: {exc}"))
+            continue
         del state.briefings[slug]
         outcomes.append(Outcome(slug, "removed"))
     return outcomes
-
-
-def snapshot(config: Config) -> dict[str, float]:
-    """Modification times of every file a build reads: inputs, templates and the project config."""
-    roots = [config.root / config.inputs_dir, config.root / config.templates_dir]
-    stamps = {}
-    for root in roots:
-        if root.is_dir():
-            for path in root.rglob("*"):
-                if path.is_file() and not path.name.startswith("."):
-                    stamps[str(path)] = path.stat().st_mtime_ns
-    project_file = config.root / "briefings.toml"
-    if project_file.exists():
-        stamps[str(project_file)] = project_file.stat().st_mtime_ns
-    return stamps
-
-
-def watch(config: Config, *, on_report: Callable[[BuildReport], None], interval: float = 0.5,
-          debounce: float = 0.3, jobs: int = 1, stop: Callable[[], bool] = lambda: False,
-          reload: Callable[[], Config] | None = None) -> None:
-    """Rebuild whenever a file changes (after a quiet `debounce` period), with the same incremental rules."""
-    seen = snapshot(config)  # taken first, so that a save during the first build is not missed
-    on_report(build(config, jobs=jobs))
-    warm_worker(need_nlp=True)  # so that the first rebuild after an edit does not pay for loading
-    while not stop():
-        time.sleep(interval)
-        current = snapshot(config)
-        if current == seen:
-            continue
-        # Editors save several files at once (or an editor writes twice): wait until it is quiet.
-        while True:
-            time.sleep(debounce)
-            settled = snapshot(config)
-            if settled == current:
-                break
-            current = settled
-        seen = current
-        if reload is not None:
-            try:
-                config = reload()
-            except PipelineError as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                continue
-        on_report(build(config, jobs=jobs))

@@ -46,7 +46,7 @@ def command_build(args: argparse.Namespace) -> int:
 
 def command_watch(args: argparse.Namespace) -> int:
     """Build, then rebuild on every save until interrupted."""
-    from .build import watch
+    from .watch import watch
     from .config import load_config
 
     print("Watching for changes; press Ctrl-C to stop.", file=sys.stderr)
@@ -69,9 +69,8 @@ def command_config(args: argparse.Namespace) -> int:
 
 def command_parse(args: argparse.Namespace) -> int:
     """Parse one source file and print its kind, warnings and segments (or JSON)."""
-    from .build import read_options
     from .config import load_config
-    from .ingest import read_source
+    from .ingest import read_options, read_source
     from .ingest.show import format_source, source_to_dict
 
     source = read_source(args.file, read_options(load_config(args.project), args.password))
@@ -84,17 +83,16 @@ def command_parse(args: argparse.Namespace) -> int:
 
 def command_entities(args: argparse.Namespace) -> int:
     """Extract the entities of one source file or of every source of a briefing folder."""
-    from .build import ingest_briefing, read_options
     from .config import load_briefing, load_config
     from .extract import entities_to_json, extract_entities
-    from .ingest import list_sources, read_source
+    from .ingest import ingest_briefing, list_sources, read_options, read_source
     from .models import SourceSpec
 
     config = load_config(args.project)
     if args.path.is_dir():
         briefing, config = load_briefing(args.path, config)
         spec = SourceSpec(briefing.manuscript) if briefing.manuscript else None
-        manuscript, sources, warnings = ingest_briefing(spec, list_sources(briefing), config)
+        manuscript, sources, warnings = ingest_briefing(briefing, spec, list_sources(briefing), config)
         sources = ([manuscript] if manuscript else []) + sources
         speakers = [briefing.speaker]
     else:
@@ -143,6 +141,17 @@ def command_archive(args: argparse.Namespace) -> int:
         print(f"{label}: {slug}: {reason}", file=sys.stderr)
     print(f"Archived {len(report.included)} briefing(s) in {report.path} (bag valid; {len(report.left_out)} left out)")
     return 1 if report.refused else 0
+
+
+def command_verify(args: argparse.Namespace) -> int:
+    """Re-validate a deposited bag; name each missing, extra or damaged file and exit 1 when any."""
+    from .archive.verify import verify_bag
+
+    report = verify_bag(args.bag)
+    for name, problem in report.problems:
+        print(f"{args.bag / name if name != '(bag)' else args.bag}: {problem}", file=sys.stderr)
+    print(report.summary())
+    return 0 if report.ok else 1
 
 
 def command_search(args: argparse.Namespace) -> int:
@@ -252,6 +261,10 @@ def make_parser() -> argparse.ArgumentParser:
     archive.add_argument("--no-check", action="store_true", help="package final notes even when `briefing check` finds problems")
     archive.add_argument("--allow-warnings", action="store_true", help="package final notes even when their last build gave warnings")
     archive.set_defaults(func=command_archive)
+
+    verify = commands.add_parser("verify", help="re-validate a deposited bag", description="Re-validate a BagIt bag written by `briefing archive`: every manifest file present, no unlisted file, every checksum unchanged. Names each damaged or missing file; exit 1 when any.")
+    verify.add_argument("bag", type=Path, metavar="DIR", help="the bag folder")
+    verify.set_defaults(func=command_verify)
 
     search = commands.add_parser("search", help="search built notes and their entities", description="Search the catalog (outputs/catalog.sqlite, refreshed first) for notes and entity mentions, with note pages.")
     search.add_argument("text", nargs="+", metavar="TEXT", help="words, a name, an id or a CAS number")

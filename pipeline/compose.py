@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import __version__
 from .config import Config, template_dirs
 from .models import Briefing, Note
+from .sandbox import FolderLoader, SandboxedEnvironment
 
 TEMPLATE = "note.html"
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
@@ -22,10 +23,10 @@ def render_inline(text: str) -> Markup:
 
 
 def make_environment(config: Config) -> Environment:
-    """A Jinja environment over the style's template folders, autoescaping HTML."""
+    """A sandboxed Jinja environment over the style's template folders only, autoescaping HTML."""
     dirs = template_dirs(config)
-    env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
+    env = SandboxedEnvironment(
+        loader=FolderLoader(dirs),
         autoescape=select_autoescape(["html", "htm", "xml", "css"], default_for_string=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,

@@ -5,17 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Sequence, get_type_hints
 
-from .errors import ConfigError, PipelineError
+from .boundary import read_inside
+from .errors import ConfigError, PipelineError, SourceError
 from .models import Briefing, SourceSpec
 
 PROJECT_FILE = "briefings.toml"
 BRIEFING_FILE = "briefing.toml"
 MANUSCRIPT_NAMES = ("note.md", "note.docx")
+# What a briefing's [settings] may change: the note's content and appearance. Paths, jobs and
+# limits stay the project's: a briefing folder comes from outside and must not pick the templates
+# that run, where outputs go, or how much it may make the build read.
+BRIEFING_SETTINGS = frozenset({
+    "journal", "organisation", "publisher", "licence_name", "licence_url", "available_from", "disclaimer",
+    "style", "page_size", "pdf_variant",
+})
+_STYLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -109,15 +119,23 @@ def _check_fields(data: dict[str, Any], where: str = "") -> tuple[dict[str, Any]
             problems.append(f"{where}setting {key!r}: expected {expected.__name__}, found {value!r}")
             continue
         good[key] = value
+    if "style" in good and not _STYLE_NAME.fullmatch(good["style"]):
+        problems.append(f"{where}setting 'style': expected the name of a folder under templates/ "
+                        f"(letters, digits, '-', '_'), found {good['style']!r}")
     if good.get("pdf_variant", "pdf/a-3b") not in ("pdf/a-3b", "pdf/a-3u"):
         problems.append(f"{where}setting 'pdf_variant': expected pdf/a-3b or pdf/a-3u, found {good['pdf_variant']!r}")
     return good, problems
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file, turning a syntax error into a ConfigError naming the file and line."""
+    """Read a TOML file (a regular file in its own folder, never a symlink out or a FIFO) into a dict.
+
+    A syntax error becomes a ConfigError naming the file and line.
+    """
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_inside(path, path.parent).decode("utf-8"))
+    except SourceError as exc:
+        raise ConfigError(path, [exc.reason]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
     except UnicodeDecodeError as exc:
@@ -138,8 +156,12 @@ def load_config(project: Path) -> Config:
 
 
 def briefing_config(config: Config, settings: dict[str, Any], path: Path) -> Config:
-    """Apply a briefing's `[settings]` overrides to the project config."""
-    good, problems = _check_fields(settings, "[settings]: ")
+    """Apply a briefing's `[settings]` overrides to the project config (only those in BRIEFING_SETTINGS)."""
+    _, known = _setting_types()
+    refused = sorted(k for k in settings if k in known and k not in BRIEFING_SETTINGS)
+    good, problems = _check_fields({k: v for k, v in settings.items() if k not in refused}, "[settings]: ")
+    problems += [f"[settings]: setting {k!r} can only be set for the whole project in {PROJECT_FILE} "
+                 f"(a briefing may set: {', '.join(sorted(BRIEFING_SETTINGS))})" for k in refused]
     if problems:
         raise ConfigError(path, problems)
     return replace(config, **good)
@@ -169,7 +191,7 @@ def load_briefing(folder: Path, config: Config) -> tuple[Briefing, Config]:
     """Read `folder/briefing.toml` into a Briefing and the config it builds with; all problems at once."""
     folder = Path(folder).resolve()
     path = folder / BRIEFING_FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         raise ConfigError(path, ["missing: every briefing folder needs a briefing.toml"])
     data = read_toml(path)
     problems: list[str] = []
@@ -231,7 +253,11 @@ def load_briefing(folder: Path, config: Config) -> tuple[Briefing, Config]:
 
 
 def _read_source_specs(raw: Any, folder: Path, problems: list[str]) -> tuple[SourceSpec, ...]:
-    """Sources named in `[[sources]]`, resolved against the briefing folder."""
+    """Sources named in `[[sources]]`, relative to the briefing folder.
+
+    A name leading out of the folder is a problem here; a symlink out or a FIFO under a good name
+    is refused when read, and then left out with a warning like any other unreadable source.
+    """
     if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
         problems.append(f"field 'sources': expected [[sources]] tables with a 'path', found {raw!r}")
         return ()
@@ -245,10 +271,10 @@ def _read_source_specs(raw: Any, folder: Path, problems: list[str]) -> tuple[Sou
         if password is not None and not isinstance(password, str):
             problems.append(f"sources #{n}: expected 'password' (text), found {password!r}")
             continue
-        path = (folder / rel).resolve()
-        if not path.is_relative_to(folder):
-            problems.append(f"sources #{n}: {rel!r} is outside the briefing folder")
-        elif not path.is_file():
+        path = _named_file(folder, rel)
+        if path is None:
+            problems.append(f"sources #{n}: {rel!r} is outside the briefing folder (expected a file name inside it)")
+        elif not os.path.lexists(path):
             problems.append(f"sources #{n}: {rel!r} does not exist")
         else:
             specs.append(SourceSpec(path=path, password=password))
@@ -256,17 +282,29 @@ def _read_source_specs(raw: Any, folder: Path, problems: list[str]) -> tuple[Sou
 
 
 def _find_manuscript(folder: Path, named: str | None, problems: list[str]) -> Path | None:
-    """The manuscript named in briefing.toml, else note.md or note.docx when present."""
+    """The manuscript named in briefing.toml, else note.md or note.docx when present.
+
+    Anything under the name counts as present (a symlink, a FIFO): reading it is then refused,
+    which fails the briefing instead of quietly drafting the note without its manuscript.
+    """
     if named is not None:
-        path = (folder / named).resolve()
-        if not path.is_relative_to(folder) or not path.is_file():
+        path = _named_file(folder, named)
+        if path is None or not os.path.lexists(path):
             problems.append(f"field 'manuscript': {named!r} is not a file in the briefing folder")
             return None
         return path
     for name in MANUSCRIPT_NAMES:
-        if (folder / name).is_file():
+        if os.path.lexists(folder / name):
             return folder / name
     return None
+
+
+def _named_file(folder: Path, name: str) -> Path | None:
+    """`folder/name` made normal (no `..`), or None when the name leads out of the folder or holds a NUL byte."""
+    if "\0" in name:
+        return None
+    path = Path(os.path.normpath(folder / name))
+    return path if path.is_relative_to(folder) and path != folder else None
 
 
 def builtin_templates() -> Path:

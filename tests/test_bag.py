@@ -132,3 +132,37 @@ def test_cli_archive_fails_when_a_final_note_is_refused(built, tmp_path, capsys)
     err = capsys.readouterr().err
     assert f"refused: {SLUG}: the final note's last build gave 1 warning(s)" in err
     assert "a warning the build gave" in err
+
+def test_verify_names_each_damaged_missing_and_extra_file(bag, tmp_path, capsys):
+    copy = tmp_path / "deposit"
+    shutil.copytree(bag.path, copy)
+    assert main(["verify", str(copy)]) == 0
+    assert "is valid" in capsys.readouterr().out
+    pdf = copy / "data" / SLUG / f"{SLUG}.pdf"
+    data = bytearray(pdf.read_bytes())
+    data[len(data) // 3] ^= 0x40
+    pdf.write_bytes(bytes(data))
+    (copy / "data" / SLUG / "entities.csv").unlink()
+    (copy / "data" / SLUG / "extra.txt").write_text("nobody listed me")
+    assert main(["verify", str(copy)]) == 1
+    captured = capsys.readouterr()
+    assert "is damaged: 3 problem(s)" in captured.out
+    lines = captured.err.splitlines()
+    assert any(f"data/{SLUG}/{SLUG}.pdf: damaged" in line for line in lines)
+    assert any(f"data/{SLUG}/entities.csv: missing" in line for line in lines)
+    assert any(f"data/{SLUG}/extra.txt: not in the manifest" in line for line in lines)
+
+
+
+def test_verify_refuses_a_payload_file_that_links_out(bag, tmp_path, capsys):
+    copy = tmp_path / "deposit"
+    shutil.copytree(bag.path, copy)
+    (copy / "data" / "catalog.sqlite").unlink()
+    (copy / "data" / "catalog.sqlite").symlink_to(bag.path / "data" / "catalog.sqlite")  # same bytes, outside
+    assert main(["verify", str(copy)]) == 1
+    assert "data/catalog.sqlite" in capsys.readouterr().err
+
+
+def test_verify_of_a_folder_that_is_no_bag(tmp_path, capsys):
+    assert main(["verify", str(tmp_path)]) == 2
+    assert "not a BagIt bag" in capsys.readouterr().err

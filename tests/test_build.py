@@ -86,7 +86,9 @@ def test_added_and_removed_briefings(make_project):
     result, report = run(project, jobs=1)
     assert result["beta"] == ("removed", ())
     assert not (project / "outputs" / "beta").exists()
-    assert "1 removed" in report.summary()
+    [trashed] = (project / "outputs" / ".trash" / "beta").iterdir()  # moved, not deleted
+    assert pdf_pages(trashed / "beta.pdf")
+    assert "1 removed to outputs/.trash" in report.summary()
 
 
 def test_deleted_or_altered_output_is_rebuilt(make_project):
@@ -303,22 +305,114 @@ def test_failed_render_keeps_every_previous_output(make_project, monkeypatch):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_watch_rebuilds_the_edited_briefing_after_a_save(make_project):
-    import threading
+# ---- Hostile folders: the folder is the boundary ---------------------------------------------
 
-    from pipeline.build import watch
+
+def test_sources_linked_out_or_not_regular_are_left_out_with_a_warning(make_project, tmp_path):
+    import pikepdf
 
     project = make_project("basic")
-    reports = []
-    thread = threading.Thread(target=watch, args=(load_config(project),), daemon=True, kwargs=dict(
-        on_report=reports.append, interval=0.05, debounce=0.05, stop=lambda: len(reports) >= 2))
-    thread.start()
-    deadline = time.monotonic() + 300
-    while not reports and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert reports and reports[0].slugs("built") == ["alpha", "beta"]
-    note = project / "inputs" / "beta" / "note.md"
-    note.write_text(note.read_text() + "\nOne more point.\n")
-    thread.join(timeout=300)
-    assert not thread.is_alive()
-    assert reports[1].slugs("built") == ["beta"] and reports[1].slugs("unchanged") == ["alpha"]
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Moderator: The password is Xylophone-Kazakhstan.\n")
+    alpha = project / "inputs" / "alpha"
+    (alpha / "transcript.txt").symlink_to(secret)
+    os.mkfifo(alpha / "slides.pdf")
+    result, report = run(project, jobs=1)
+    assert result["alpha"][0] == "built"
+    [outcome] = [o for o in report.outcomes if o.slug == "alpha"]
+    skipped = [w for w in outcome.warnings if w.startswith("skipped source")]
+    assert any("transcript.txt: refused" in w and "outside the briefing folder" in w for w in skipped), skipped
+    assert any("slides.pdf: refused: a FIFO" in w for w in skipped), skipped
+    assert "Xylophone" not in (project / "outputs" / "alpha" / "entities.json").read_text()
+    assert "KAZ" not in (project / "outputs" / "alpha" / "entities.json").read_text()
+    with pikepdf.open(project / "outputs" / "alpha" / "alpha.pdf") as pdf:
+        assert sorted(pdf.attachments) == ["briefing.toml", "entities.json", "note.md"]
+
+
+def test_manuscript_or_briefing_toml_linked_out_or_fifo_fails_that_briefing_only(make_project, tmp_path):
+    project = make_project("basic")
+    for n in range(3):
+        shutil.copytree(project / "inputs" / "alpha", project / "inputs" / f"hostile{n}")
+    (tmp_path / "outside.md").write_text((project / "inputs" / "alpha" / "note.md").read_text())
+    (project / "inputs" / "hostile0" / "note.md").unlink()
+    (project / "inputs" / "hostile0" / "note.md").symlink_to(tmp_path / "outside.md")
+    (project / "inputs" / "hostile1" / "note.md").unlink()
+    os.mkfifo(project / "inputs" / "hostile1" / "note.md")
+    (project / "inputs" / "hostile2" / "briefing.toml").unlink()
+    os.mkfifo(project / "inputs" / "hostile2" / "briefing.toml")
+    # In a subprocess with a time limit: a FIFO that were opened would block forever.
+    proc = subprocess.run(briefing_command(project, "--jobs", "1"), cwd=REPO, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 1
+    assert "Built 2 notes (0 unchanged, 3 failed)" in proc.stdout
+    assert "hostile0/note.md: refused" in proc.stderr and "outside the briefing folder" in proc.stderr
+    assert "hostile1/note.md: refused: a FIFO (named pipe)" in proc.stderr
+    assert "hostile2/briefing.toml: refused: a FIFO (named pipe)" in proc.stderr
+    assert not (project / "outputs" / "hostile0").exists()
+
+
+def test_a_briefing_folder_linked_from_outside_inputs_is_refused(make_project, tmp_path):
+    project = make_project("basic")
+    shutil.copytree(project / "inputs" / "beta", tmp_path / "elsewhere")
+    (project / "inputs" / "gamma").symlink_to(tmp_path / "elsewhere")
+    result, report = run(project, jobs=1)
+    assert result["gamma"][0] == "failed" and "refused: a link to" in report.to_json()["failed"][0]["error"]
+    assert result["alpha"][0] == result["beta"][0] == "built"
+
+
+def test_a_folder_name_that_is_not_utf8_fails_alone(make_project):
+    project = make_project("basic")
+    odd = os.fsencode(project / "inputs") + b"/caf\xe9"
+    shutil.copytree(project / "inputs" / "alpha", os.fsdecode(odd))
+    result, report = run(project, jobs=1)
+    assert result["alpha"][0] == result["beta"][0] == "built"
+    [failed] = report.to_json()["failed"]
+    assert "not a usable slug" in failed["error"]
+
+
+def test_crafted_state_slug_never_reaches_outside_outputs(make_project, caplog):
+    from pipeline.build import remove_deleted
+    from pipeline.state import BriefingState, State
+
+    project = make_project("basic")
+    run(project, jobs=1)
+    canary = project / "canary"
+    canary.mkdir()
+    (canary / "keep.txt").write_text("alive")
+    state_file = project / "outputs" / ".state" / "state.json"
+    state = json.loads(state_file.read_text())
+    state["briefings"]["../inputs"] = state["briefings"]["../canary"] = state["briefings"]["alpha"]
+    state_file.write_text(json.dumps(state))
+    with caplog.at_level(logging.WARNING, logger="pipeline.build"):
+        result, report = run(project, jobs=1)
+    assert report.ok and "is not a valid slug" in caplog.text
+    assert (canary / "keep.txt").read_text() == "alive" and (project / "inputs" / "alpha" / "note.md").is_file()
+    # Even a state that slipped past validation is checked again right before anything is moved.
+    crafted = State({"../canary": BriefingState(), "../inputs": BriefingState()})
+    outcomes = remove_deleted(crafted, set(), project / "outputs")
+    assert [o.status for o in outcomes] == ["failed", "failed"]
+    assert (canary / "keep.txt").read_text() == "alive" and (project / "inputs" / "alpha" / "note.md").is_file()
+
+
+def test_an_output_folder_linked_out_is_never_written_through(make_project, tmp_path):
+    project = make_project("basic")
+    run(project, jobs=1)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(project / "outputs" / "alpha")
+    (project / "outputs" / "alpha").symlink_to(elsewhere)
+    result, report = run(project, jobs=1)
+    assert result["alpha"][0] == "failed" and "refused to remove or replace a path outside" in report.to_json()["failed"][0]["error"]
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_source_whose_name_is_not_utf8_is_left_out_and_the_batch_goes_on(make_project):
+    project = make_project("basic")
+    folder = os.fsencode(project / "inputs" / "alpha")
+    with open(folder + b"/talk\xff.txt", "wb") as handle:
+        handle.write(b"Moderator: Welcome.\n")
+    result, report = run(project, jobs=1)
+    assert result["alpha"][0] == result["beta"][0] == "built"
+    [outcome] = [o for o in report.outcomes if o.slug == "alpha"]
+    assert any("file name is not valid UTF-8" in w for w in outcome.warnings)
+    json.dumps(report.to_json())  # the report (and so --json) still serialises

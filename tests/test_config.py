@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
@@ -74,3 +75,56 @@ def test_source_outside_briefing_folder_refused(tmp_path):
     )
     with pytest.raises(ConfigError, match="outside the briefing folder"):
         load_briefing(folder, load_config(tmp_path))
+
+
+def test_briefing_may_not_set_paths_jobs_or_limits_and_every_refusal_is_named(make_project):
+    project = make_project("basic")
+    toml = project / "inputs" / "beta" / "briefing.toml"
+    toml.write_text(toml.read_text() + 'templates_dir = "."\noutputs_dir = "/tmp"\njobs = 8\nmax_pages = 99999\n'
+                    'page_size = "A4"\nstyle = "../../x"\n')
+    with pytest.raises(ConfigError) as info:
+        load_briefing(project / "inputs" / "beta", load_config(project))
+    message = str(info.value)
+    for name in ("templates_dir", "outputs_dir", "jobs", "max_pages"):
+        assert f"setting '{name}' can only be set for the whole project" in message
+    assert "setting 'style': expected the name of a folder" in message
+    assert "setting 'page_size'" not in message  # the note's appearance is the briefing's to choose
+    assert len(message.splitlines()) == 5
+
+
+def test_briefing_toml_that_is_a_fifo_or_links_out_fails_at_once(make_project, tmp_path):
+    project = make_project("basic")
+    config = load_config(project)
+    toml = project / "inputs" / "beta" / "briefing.toml"
+    toml.unlink()
+    os.mkfifo(toml)
+    with pytest.raises(ConfigError, match=r"briefing.toml: refused: a FIFO \(named pipe\), not a regular file"):
+        load_briefing(project / "inputs" / "beta", config)
+    toml.unlink()
+    (tmp_path / "outside.toml").write_text((project / "inputs" / "alpha" / "briefing.toml").read_text())
+    toml.symlink_to(tmp_path / "outside.toml")
+    with pytest.raises(ConfigError, match="outside the briefing folder"):
+        load_briefing(project / "inputs" / "beta", config)
+
+
+def test_names_with_nul_or_leading_out_are_problems_not_crashes(make_project):
+    project = make_project("basic")
+    toml = project / "inputs" / "beta" / "briefing.toml"
+    text = toml.read_text().replace("[settings]", 'manuscript = "note\\u0000.md"\n\n[[sources]]\npath = "../alpha/note.md"\n\n'
+                                    '[[sources]]\npath = "a\\u0000b.txt"\n\n[settings]')
+    toml.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_briefing(project / "inputs" / "beta", load_config(project))
+    message = str(info.value)
+    assert "field 'manuscript'" in message
+    assert "sources #1: '../alpha/note.md' is outside the briefing folder" in message
+    assert "sources #2" in message
+
+
+def test_a_manuscript_that_is_a_fifo_is_found_so_that_reading_it_fails(make_project):
+    project = make_project("basic")
+    note = project / "inputs" / "beta" / "note.md"
+    note.unlink()
+    os.mkfifo(note)
+    briefing, _ = load_briefing(project / "inputs" / "beta", load_config(project))
+    assert briefing.manuscript == note  # not silently skipped (which would draft the note without it)

@@ -197,3 +197,12 @@ def test_sentence_initial_words_are_names_only_when_an_entity_says_so():
     assert "Tighter" not in proper and "Myanmar" in proper and "Thailand" in proper
     assert lower_first("Tighter monitoring is needed.", proper) == "tighter monitoring is needed."
     assert lower_first("Myanmar is the hub.", proper) == "Myanmar is the hub."
+
+
+def test_draft_imports_run_down_the_stages_only():
+    import ast
+
+    for module in (Path(__file__).resolve().parents[1] / "pipeline" / "draft").glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                assert node.module not in ("build", "cli", "watch"), f"{module.name} imports {node.module}"

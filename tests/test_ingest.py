@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,43 @@ def test_bundled_sources_parse(path, capsys):
     assert source.segments
     if source.kind == "transcript":
         assert any(s.speaker for s in source.segments)
+
+
+def test_parse_on_a_fifo_returns_at_once_with_an_error(tmp_path, capsys):
+    fifo = tmp_path / "talk.vtt"
+    os.mkfifo(fifo)
+    assert main(["parse", str(fifo)]) == 2  # a blocking open would never return
+    assert capsys.readouterr().err == f"error: {fifo}: refused: a FIFO (named pipe), not a regular file\n"
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".vtt", ".srt", ".md", ".pdf", ".docx"])
+def test_every_reader_refuses_a_link_out_of_the_briefing_folder(tmp_path, suffix):
+    folder = tmp_path / "briefing"
+    folder.mkdir()
+    (tmp_path / f"secret{suffix}").write_bytes(b"Moderator: secret\n")
+    (folder / f"source{suffix}").symlink_to(tmp_path / f"secret{suffix}")
+    with pytest.raises(SourceError, match="outside the briefing folder"):
+        read_source(folder / f"source{suffix}", ReadOptions(folder=folder))
+    # The reader itself, called directly, refuses too (it opens through the same helper).
+    with pytest.raises(SourceError, match="outside the briefing folder"):
+        READERS[suffix](folder / f"source{suffix}", ReadOptions(folder=folder))
+
+
+def test_a_link_that_stays_inside_the_briefing_folder_is_read(tmp_path):
+    (tmp_path / "talk-final.txt").write_text("Moderator: Welcome.\n")
+    (tmp_path / "transcript.txt").symlink_to(tmp_path / "talk-final.txt")
+    assert read_source(tmp_path / "transcript.txt", ReadOptions(folder=tmp_path)).segments
+
+
+def test_ingest_briefing_leaves_refused_sources_out_with_a_warning(tmp_path):
+    from pipeline.config import Config
+    from pipeline.ingest import ingest_briefing
+    from pipeline.models import Briefing, SourceSpec
+
+    (tmp_path / "ok.txt").write_text("Moderator: Welcome.\n")
+    os.mkfifo(tmp_path / "pipe.txt")
+    briefing = Briefing("b", tmp_path, "T", "Dr. A", "E", None, "A", 1, 1, 2026)
+    _, sources, warnings = ingest_briefing(briefing, None, [SourceSpec(tmp_path / "pipe.txt"), SourceSpec(tmp_path / "ok.txt")],
+                                           Config())
+    assert [s.path for s in sources] == [str(tmp_path / "ok.txt")]
+    assert warnings == [f"skipped source {tmp_path / 'pipe.txt'}: refused: a FIFO (named pipe), not a regular file"]

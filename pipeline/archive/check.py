@@ -125,7 +125,7 @@ def _licence_problems(config: Config) -> list[str]:
 def _manuscript_findings(briefing: Briefing, config: Config) -> list[Finding]:
     """The manuscript follows the house style: every problem a build would refuse or warn about."""
     from ..draft import note_from_manuscript
-    from ..ingest import list_sources, read_source
+    from ..ingest import ReadOptions, list_sources, read_source
 
     slug = briefing.slug
     if briefing.manuscript is None:  # the draft stage writes the note from the sources
@@ -134,7 +134,7 @@ def _manuscript_findings(briefing: Briefing, config: Config) -> list[Finding]:
         return [Finding(slug, _rel(briefing.folder, config.root), "no manuscript (note.md or note.docx) and no sources to draft the note from", "input")]
     file = _rel(briefing.manuscript, config.root)
     try:
-        _note, warnings = note_from_manuscript(read_source(briefing.manuscript), briefing)
+        _note, warnings = note_from_manuscript(read_source(briefing.manuscript, ReadOptions(folder=briefing.folder)), briefing)
     except PipelineError as exc:
         return [Finding(slug, file, str(exc).removeprefix(f"{briefing.manuscript}: "), "input")]
     return [Finding(slug, file, warning, "input") for warning in warnings]

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..boundary import inside, read_inside
 from ..compose import copyright_line, licence_sentence, note_subject
 from ..config import Config
+from ..errors import SourceError
 from ..models import Briefing
 from ..state import file_digest as sha256_file
 from .xmp import PdfMetadata
@@ -56,7 +58,16 @@ def embedded_files(briefing: Briefing, out_dir: Path) -> list[EmbeddedFile]:
     entities = out_dir / ENTITIES_FILE
     if entities.is_file():
         files.append(EmbeddedFile(ENTITIES_FILE, entities, "Data", ENTITIES_DESCRIPTION))
-    return [f for f in files if f.path.is_file()]
+    # Only regular files inside the briefing folder travel in the PDF (a symlink out never does).
+    return [f for f in files if f.relationship == "Data" or _embeddable(f.path, folder)]
+
+
+def _embeddable(path: Path, folder: Path) -> bool:
+    try:
+        inside(path, folder)
+    except SourceError:
+        return False
+    return True
 
 
 def pdf_metadata(briefing: Briefing, config: Config) -> PdfMetadata:
@@ -90,7 +101,7 @@ def render_options(briefing: Briefing, config: Config, out_dir: Path | None = No
     out_dir = out_dir or output_dir(config, briefing.slug)
     files = [f for f in embedded_files(briefing, out_dir) if entities_json is None or f.name != ENTITIES_FILE]
     attachments = [
-        Attachment(data=f.path.read_bytes(), name=f.name, description=f.description, relationship=f.relationship)
+        Attachment(data=read_inside(f.path, briefing.folder if f.relationship == "Source" else out_dir), name=f.name, description=f.description, relationship=f.relationship)
         for f in files
     ]
     if entities_json is not None:
@@ -150,12 +161,12 @@ def meta_from_inputs(folder: Path, config: Config) -> dict[str, Any]:
     as the draft stage decides it. Raises PipelineError when the inputs do not load.
     """
     from ..config import load_briefing
-    from ..ingest import read_source
+    from ..ingest import ReadOptions, read_source
 
     briefing, config = load_briefing(folder, config)
     status = briefing.status
     if briefing.manuscript is not None:
-        status = str(read_source(briefing.manuscript).metadata.get("status", status))
+        status = str(read_source(briefing.manuscript, ReadOptions(folder=briefing.folder)).metadata.get("status", status))
     return meta_record(briefing, config, status)
 
 

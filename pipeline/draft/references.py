@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from ..models import Briefing, Source
 from ..ingest.textlayer import readable
-from .trace import Span, metadata_span
+from .trace import Sentence, Span, metadata_span
 
-if TYPE_CHECKING:
-    from .summarise import Sentence
 
 _URL = re.compile(r"\bhttps?://[^\s<>\"')\]]+[^\s<>\"')\].,;:]|\bwww\.[A-Za-z0-9.-]+\.[a-z]{2,}(?:/[^\s<>\"')\]]*[^\s<>\"')\].,;:])?")
 _DOI = re.compile(r"\b(?:doi:\s*|DOI:\s*)?(10\.\d{4,9}/[^\s<>\"')\]]+[^\s<>\"')\].,;:])")

@@ -18,18 +18,7 @@ from ..models import Briefing, Entity, Note, QuestionAnswer, Source
 from .references import further_reading, md_escape
 from .reported import REPORTING_VERBS, Person, presenter_person, proper_words, report, third_person
 from .salience import GENERIC, STOPWORDS, rank_sentences, similarity_matrix, stem, tokens, topic_terms
-from .trace import Span, Trace, TracedSentence, metadata_span
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A transcript sentence ready for drafting: cleaned text, role of its turn and its span."""
-
-    index: int
-    turn: int
-    role: str
-    text: str
-    span: Span
+from .trace import Sentence, Span, Trace, TracedSentence, metadata_span
 
 
 # ---- Reading the transcript ------------------------------------------------------------------
@@ -524,9 +513,8 @@ def write_draft(config, slug: str, force: bool = False, *, use_entities: bool = 
     An existing manuscript is never overwritten unless `force` is given. With `use_entities`, the
     extract stage's entities weigh sentence salience (loads the spaCy model).
     """
-    from ..build import ingest_briefing
     from ..config import find_briefings, load_briefing
-    from ..ingest import list_sources
+    from ..ingest import ingest_briefing, list_sources
     from ..state import write_atomic
 
     [folder] = find_briefings(config, [slug])
@@ -541,7 +529,7 @@ def write_draft(config, slug: str, force: bool = False, *, use_entities: bool = 
             target = briefing.manuscript
         else:
             warnings.append(f"{briefing.manuscript.name} is kept; the draft goes to note.md, which builds use only if briefing.toml does not name a manuscript")
-    _, sources, source_warnings = ingest_briefing(None, list_sources(replace(briefing, manuscript=None)), config)
+    _, sources, source_warnings = ingest_briefing(briefing, None, list_sources(replace(briefing, manuscript=None)), config)
     warnings += source_warnings
     entities: Sequence[Entity] = ()
     if use_entities:

@@ -6,10 +6,14 @@ import importlib
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from ..errors import SourceError
+from ..boundary import inside
+from ..errors import PipelineError, SourceError
 from ..models import Briefing, Source, SourceSpec
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,13 @@ class ReadOptions:
     max_pages: int = 500
     max_stream_bytes: int = 32 * 1024 * 1024
     """Largest size one compressed object (PDF stream, .docx part) may decompress to."""
+    folder: Path | None = None
+    """The boundary: only regular files resolving inside it are read (default: the file's own folder)."""
+
+
+def boundary_of(path: Path, options: ReadOptions) -> Path:
+    """The folder a file must resolve inside: the briefing's, else the folder the path names."""
+    return options.folder if options.folder is not None else Path(path).absolute().parent
 
 
 Reader = Callable[[Path, ReadOptions], Source]
@@ -83,6 +94,7 @@ def read_source(path: Path, options: ReadOptions = ReadOptions()) -> Source:
     suffix = path.suffix.lower()
     if suffix not in READERS:
         raise SourceError(path, f"unsupported file type {suffix or '(none)'!r}; expected one of {', '.join(sorted(READERS))}")
+    inside(path, boundary_of(path, options))  # a symlink out, a FIFO or a device is refused before any open
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -103,14 +115,42 @@ def name_warnings(path: Path, warnings) -> tuple[str, ...]:
 
 
 def list_sources(briefing: Briefing) -> tuple[SourceSpec, ...]:
-    """The briefing's non-manuscript sources: those named in briefing.toml, else every readable file in its folder."""
+    """The briefing's non-manuscript sources: those named in briefing.toml, else every file in its folder a reader takes.
+
+    Symlinks, FIFOs and devices with a reader's suffix are listed too, so that reading them is
+    refused with a warning naming them rather than skipped in silence.
+    """
     if briefing.sources:
         return tuple(s for s in briefing.sources if s.path != briefing.manuscript)
     found = [
         SourceSpec(path=p)
         for p in sorted(briefing.folder.iterdir())
-        if p.is_file() and p.suffix.lower() in READERS and p != briefing.manuscript
+        if not p.is_dir() and p.suffix.lower() in READERS and p != briefing.manuscript
         and not p.name.startswith(".") and not p.name.startswith("note.")
     ]
     return tuple(found)
+
+
+def read_options(config: Config, password: str | None = None, folder: Path | None = None) -> ReadOptions:
+    """The reader limits the config sets, and the briefing folder files must resolve inside."""
+    return ReadOptions(password, int(config.max_file_mb * 1024 * 1024), config.max_pages, folder=folder)
+
+
+def ingest_briefing(briefing: Briefing, manuscript: SourceSpec | None, specs: Sequence[SourceSpec], config: Config,
+                    read: Callable[[Path, ReadOptions], Source] = read_source) -> tuple[Source | None, list[Source], list[str]]:
+    """Read the manuscript (its errors fail the briefing) and every other source (its errors are warnings)."""
+    warnings: list[str] = []
+    parsed = read(manuscript.path, read_options(config, folder=briefing.folder)) if manuscript else None
+    sources = []
+    for spec in specs:
+        try:
+            source = read(spec.path, read_options(config, spec.password, briefing.folder))
+        except PipelineError as exc:
+            warnings.append(f"skipped source {exc}")
+            continue
+        sources.append(source)
+        warnings += source.warnings
+    if parsed is not None:
+        warnings += parsed.warnings
+    return parsed, sources, warnings
 

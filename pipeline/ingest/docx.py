@@ -196,7 +196,7 @@ def read_docx(path: Path, options: ReadOptions) -> Source:
     """Read an editor's Word manuscript into sections, questions, bullets and text."""
     import docx as python_docx
 
-    data = read_bytes(path)
+    data = read_bytes(path, options)
     _check_package(data, path, options)
     try:
         document = python_docx.Document(io.BytesIO(data))

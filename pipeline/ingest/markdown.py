@@ -8,9 +8,10 @@ from pathlib import Path
 import yaml
 from markdown_it import MarkdownIt
 
+from ..boundary import read_inside
 from ..errors import SourceError
 from ..models import Segment, Source
-from . import ReadOptions, reader
+from . import ReadOptions, boundary_of, reader
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _EMPHASIS_ONLY = re.compile(r"\A(\*\*|__|\*|_)(?!\s)(.+?)(?<!\s)\1\Z", re.S)
@@ -78,7 +79,7 @@ def _line(token, first_line: int) -> int | None:
 def read_markdown(path: Path, options: ReadOptions) -> Source:
     """Read an editor's Markdown manuscript."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_inside(path, boundary_of(path, options)).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(path, f"expected UTF-8 text, found an undecodable byte at offset {exc.start}") from None
     except OSError as exc:

@@ -200,4 +200,4 @@ def read_pdf_bytes(data: bytes, path: Path, options: ReadOptions = ReadOptions()
 @reader(".pdf")
 def read_pdf(path: Path, options: ReadOptions) -> Source:
     """Read a slides PDF: text per page in reading order, with the page number as provenance."""
-    return read_pdf_bytes(read_bytes(path), path, options)
+    return read_pdf_bytes(read_bytes(path, options), path, options)

@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..boundary import read_inside
 from ..errors import SourceError
+from . import ReadOptions, boundary_of
 
 # Longest BOMs first: the UTF-32-LE BOM begins with the UTF-16-LE one.
 _BOMS = (
@@ -30,12 +32,9 @@ class TextFile:
     warnings: tuple[str, ...] = ()
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes; unreadable or empty files raise SourceError."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise SourceError(path, f"cannot be read: {exc.strerror or exc}") from None
+def read_bytes(path: Path, options: ReadOptions = ReadOptions()) -> bytes:
+    """The file's bytes, read only inside the options' boundary folder; unreadable or empty files raise SourceError."""
+    data = read_inside(path, boundary_of(path, options))
     if not data:
         raise SourceError(path, "the file is empty (0 bytes)")
     return data
@@ -97,9 +96,9 @@ def decode_text(data: bytes, path: Path) -> TextFile:
     return TextFile(lines=tuple(text.split("\n")), encoding=encoding, warnings=tuple(warnings))
 
 
-def read_text(path: Path) -> TextFile:
+def read_text(path: Path, options: ReadOptions = ReadOptions()) -> TextFile:
     """Read and decode a text file (see decode_text); empty or unreadable files raise SourceError."""
-    text = decode_text(read_bytes(path), path)
+    text = decode_text(read_bytes(path, options), path)
     if not any(line.strip() for line in text.lines):
         raise SourceError(path, "the file holds only whitespace; expected text")
     return text
