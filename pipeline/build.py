@@ -66,6 +66,8 @@ class Outcome:
     """(process id, its peak resident memory in MB) of the process that built it."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent in each stage that ran."""
+    notices: tuple[str, ...] = ()
+    """Facts about the host rather than the note (the slow font subsetter): not warnings, never --strict."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,11 @@ class BuildReport:
     def ok(self) -> bool:
         """True when no briefing failed."""
         return not self.slugs("failed")
+
+    @property
+    def notices(self) -> list[str]:
+        """The notices of every outcome, each once."""
+        return list(dict.fromkeys(n for o in self.outcomes for n in o.notices))
 
     def summary(self) -> str:
         """One line: `Built 12 notes (3 unchanged, 1 failed) in 4.2 s`."""
@@ -102,6 +109,7 @@ class BuildReport:
             "seconds": round(self.seconds, 3),
             "workers": {str(pid): mb for pid, mb in sorted({o.worker for o in self.outcomes if o.worker})},
             "stage_seconds": {stage: round(sum(o.timings.get(stage, 0.0) for o in self.outcomes), 3) for stage in STAGES},
+            "notices": self.notices,
         }
 
 
@@ -239,6 +247,7 @@ class BriefingRun:
         self.runtime_keys: dict[str, str] = {}
         self.timings: dict[str, float] = {}
         self.warnings: list[str] = []
+        self.notices: list[str] = []
         self._memo: dict[str, object] = {}
 
     def stage(self, name: str, compute: Callable[[], tuple[object, list[str]]]) -> object:
@@ -352,7 +361,8 @@ class BriefingRun:
         write_atomic(self.out_dir / META_FILE, meta)
         outputs[META_FILE] = bytes_digest(meta.encode("utf-8"))
         return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), stages=tuple(self.ran),
-                       keys={**self.plan.keys, **self.runtime_keys}, outputs=outputs, timings=self.timings)
+                       keys={**self.plan.keys, **self.runtime_keys}, outputs=outputs, timings=self.timings,
+                       notices=tuple(self.notices))
 
     def render(self, html: str, entities_json: bytes) -> bytes:
         """The PDF/A bytes of the note, with its sources and entities attached."""
@@ -365,6 +375,7 @@ class BriefingRun:
                               pdf_variant=config.pdf_variant,
                               **render_options(briefing, config, self.out_dir, entities_json))
         self.warnings += rendered.warnings
+        self.notices += rendered.notices
         self.ran.append("render")
         self.timings["render"] = time.perf_counter() - started
         return rendered.pdf

@@ -19,6 +19,8 @@ def print_report(report, as_json: bool = False) -> None:
             print(f"warning: {outcome.slug}: {warning}", file=sys.stderr)
         if outcome.error:
             print(f"error: {outcome.slug}: {outcome.error}", file=sys.stderr)
+    for notice in report.notices:  # about the host, once per build (not per note, never --strict)
+        print(f"notice: {notice}", file=sys.stderr)
     print(json.dumps(report.to_json(), indent=1) if as_json else report.summary())
 
 
