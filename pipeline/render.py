@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 import os
 import warnings
@@ -24,9 +23,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .archive.xmp import PdfMetadata, extra_descriptions, splice_descriptions
 from .config import source_date_epoch
+from .fonts import FONT_PACKAGES, font_dirs, font_file  # noqa: F401  (FONT_PACKAGES: what `font:` serves)
 
-# Fonts come from pip-installed packages so that the PDF never depends on the host's fonts.
-FONT_PACKAGES = ("font_source_serif_pro", "font_source_sans_pro")
 LOGGER = logging.getLogger("pipeline.render")
 SUBSET_PACKAGE = "libharfbuzz-subset0"
 SLOW_SUBSET_NOTICE = (f"fonts were subset with fontTools, which is about twice as slow as HarfBuzz: "
@@ -79,22 +77,12 @@ def subset_notice() -> str | None:
     return None if subsets_with_harfbuzz() else SLOW_SUBSET_NOTICE
 
 
-def font_dirs() -> list[Path]:
-    """Folders holding the font files of the pip-installed font packages."""
-    dirs = []
-    for name in FONT_PACKAGES:
-        module = importlib.import_module(name)
-        dirs.append(Path(module.__file__).resolve().parent / "files")
-    return dirs
-
-
 class RestrictedFetcher(URLFetcher):
     """A URL fetcher that reads only files under the allowed folders and `font:` files; no network."""
 
     def __init__(self, allowed: Sequence[Path]):
         super().__init__(allowed_protocols=("file", "font", "data"))
         self.allowed = [Path(p).resolve() for p in allowed]
-        self.fonts = font_dirs()
         self.refused: list[str] = []
 
     def _refuse(self, url: str, why: str):
@@ -107,12 +95,10 @@ class RestrictedFetcher(URLFetcher):
         """Serve `font:NAME` from the font packages and `file:` URLs inside the allowed folders only."""
         scheme = urlsplit(url).scheme.lower()
         if scheme == "font":
-            name = unquote(url.split(":", 1)[1])
-            for folder in self.fonts:
-                path = folder / name
-                if "/" not in name and path.is_file():
-                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
-            self._refuse(url, "no such file in the font packages")
+            path = font_file(unquote(url.split(":", 1)[1]))
+            if path is None:
+                self._refuse(url, "no such file in the font packages")
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
         if scheme == "data":
             return super().fetch(url, headers)
         if scheme != "file":
