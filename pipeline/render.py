@@ -27,8 +27,8 @@ from .fonts import FONT_PACKAGES, font_dirs, font_file  # noqa: F401  (FONT_PACK
 
 LOGGER = logging.getLogger("pipeline.render")
 SUBSET_PACKAGE = "libharfbuzz-subset0"
-SLOW_SUBSET_NOTICE = (f"fonts were subset with fontTools, which is about twice as slow as HarfBuzz: "
-                      f"install Debian's {SUBSET_PACKAGE} (apt-get install {SUBSET_PACKAGE}) for speed")
+SLOW_SUBSET_NOTICE = (f"fonts were subset with fontTools, several times slower than HarfBuzz: "
+                      f"install Debian's {SUBSET_PACKAGE} (apt-get install {SUBSET_PACKAGE}) to render faster")
 
 
 class _TTFontKeepingTimestamp(TTFont):
@@ -47,7 +47,7 @@ class _TTFontKeepingTimestamp(TTFont):
         super().__init__(*args, recalcTimestamp=recalcTimestamp, **kwargs)
 
 
-if weasy_fonts.TTFont is not TTFont and weasy_fonts.TTFont is not _TTFontKeepingTimestamp:
+if not (isinstance(weasy_fonts.TTFont, type) and issubclass(weasy_fonts.TTFont, TTFont)):
     # A WeasyPrint that no longer calls fontTools' TTFont here may stamp the clock elsewhere: fail loudly.
     raise ImportError("weasyprint.pdf.fonts.TTFont is not fontTools' TTFont: check the subset timestamp hook in pipeline/render.py")
 weasy_fonts.TTFont = _TTFontKeepingTimestamp

@@ -68,7 +68,8 @@ def builds(tmp_path_factory):
     """Two builds of the bundled examples that differ in everything that must not matter.
 
     The second is in another, deeper folder, with another hash seed, two workers instead of one,
-    the slugs named in reverse order, the clock three years ahead and an empty fontconfig cache.
+    the slugs named in reverse order, the clock three years ahead in another time zone (UTC+14),
+    another locale and an empty fontconfig cache.
     """
     root = tmp_path_factory.mktemp("repro")
     helper = root / "clock"
@@ -76,7 +77,8 @@ def builds(tmp_path_factory):
     (helper / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
     reference = build_copy(root / "a", seed="0", jobs=1, slugs=[])
     later = build_copy(root / "b" / "deeper" / "folder", seed="4242", jobs=2, slugs=SLUGS[::-1], pythonpath=(helper,),
-                       env={"FAKE_CLOCK_SHIFT": str(CLOCK_SHIFT), **fresh_font_cache(root / "fonts")})
+                       env={"FAKE_CLOCK_SHIFT": str(CLOCK_SHIFT), "TZ": "Pacific/Kiritimati", "LANG": "de_DE.UTF-8",
+                            **fresh_font_cache(root / "fonts")})
     if Path("/usr/share/fonts").is_dir():  # the system has fonts: fontconfig must have built its cache anew
         assert any((root / "fonts" / "fc-cache").glob("*.cache-*"))
     return {"reference": (root / "a", *reference), "later": (root / "b" / "deeper" / "folder", *later)}
