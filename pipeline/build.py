@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 from . import __version__
 from .config import Config, find_briefings, load_briefing, template_dirs
 from .errors import PipelineError
-from .fonts import FONT_DISTRIBUTIONS
+from .fonts import FONT_DISTRIBUTIONS, font_subsetter
 from .ingest import READERS, ReadOptions, list_sources, read_source
 from .models import Briefing, Entity, Note, Source, SourceSpec
 from .state import (
@@ -137,6 +137,7 @@ def package_versions() -> dict[str, str]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = ""
+    versions["font-subsetter"] = font_subsetter()  # HarfBuzz and fontTools embed different subsets
     return versions
 
 

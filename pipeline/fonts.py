@@ -32,6 +32,26 @@ _SKIPPED = {"head", "script", "template"}
 
 
 @functools.lru_cache(maxsize=1)
+def font_subsetter() -> str:
+    """`harfbuzz` when the system's libharfbuzz-subset loads (WeasyPrint then subsets with it), else `fonttools`.
+
+    The two embed different font subsets, so the subsetter is an input of the render stage; this
+    probe answers without importing WeasyPrint (a no-op build never loads it). A test ties it to
+    WeasyPrint's own decision (`pipeline.render.subsets_with_harfbuzz`).
+    """
+    import ctypes
+    import ctypes.util
+
+    for name in ("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib", "libharfbuzz-subset-0.dll"):
+        try:
+            ctypes.CDLL(name)
+            return "harfbuzz"
+        except OSError:
+            continue
+    return "harfbuzz" if ctypes.util.find_library("harfbuzz-subset") else "fonttools"
+
+
+@functools.lru_cache(maxsize=1)
 def font_dirs() -> tuple[Path, ...]:
     """Folders holding the font files of the pip-installed font packages, in FONT_PACKAGES order."""
     dirs = []

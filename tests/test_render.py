@@ -64,6 +64,13 @@ def test_slow_subsetter_is_one_notice_not_a_warning_per_font(tmp_path, monkeypat
     assert not [r for r in caplog.records if "fontTools" in r.getMessage()]
 
 
+def test_the_build_fingerprint_knows_the_subsetter_weasyprint_uses():
+    from pipeline.build import package_versions
+    from pipeline.render import subsets_with_harfbuzz
+
+    assert package_versions()["font-subsetter"] == ("harfbuzz" if subsets_with_harfbuzz() else "fonttools")
+
+
 def test_the_notice_is_printed_once_per_build(capsys):
     from pipeline.build import BuildReport, Outcome
     from pipeline.cli import print_report
