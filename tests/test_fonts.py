@@ -27,8 +27,8 @@ def test_every_font_the_house_style_declares_is_installed_and_in_the_text_stacks
     css = NOTE_CSS.read_text(encoding="utf-8")
     fonts = declared_fonts(css)
     assert len(fonts) >= 6 and all(font_file(name) is not None for _, name in fonts)
-    body_stack = re.search(r"^html \{ font-family: ([^;]+);", css, re.M).group(1)
-    header_stack = re.search(r"^\.running-header \{[^}]*font-family: ([^;]+);", css, re.M).group(1)
+    body_stack = re.search(r"^html\s*\{[^}]*?font-family:\s*([^;}]+)", css, re.M).group(1)
+    header_stack = re.search(r"^\.running-header\s*\{[^}]*?font-family:\s*([^;}]+)", css, re.M).group(1)
     for family in {family for family, _ in fonts} - {"Source Sans Pro"}:
         assert f'"{family}"' in body_stack
     for family in {family for family, _ in fonts} - {"Source Serif Pro"}:
