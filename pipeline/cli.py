@@ -16,11 +16,13 @@ def print_report(report, as_json: bool = False) -> None:
     """Notices, warnings and errors on stderr, then the summary line (or the JSON report) on stdout."""
     for outcome in report.outcomes:
         for notice in outcome.notices:
-            print(f"note: {outcome.slug}: {notice}", file=sys.stderr)
+            print(f"notice: {outcome.slug}: {notice}", file=sys.stderr)
         for warning in outcome.warnings:
             print(f"warning: {outcome.slug}: {warning}", file=sys.stderr)
         if outcome.error:
             print(f"error: {outcome.slug}: {outcome.error}", file=sys.stderr)
+    for notice in report.host_notices:  # about the host, once per build (not per note, never --strict)
+        print(f"notice: {notice}", file=sys.stderr)
     print(json.dumps(report.to_json(), indent=1) if as_json else report.summary())
 
 

@@ -3,33 +3,78 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import HTML
+from fontTools.ttLib import TTFont
+
+with warnings.catch_warnings():
+    # WeasyPrint warns at import when libharfbuzz-subset is missing; the build says it once instead.
+    warnings.filterwarnings("ignore", message="HarfBuzz-Subset will be required", category=DeprecationWarning)
+    from weasyprint import HTML
+    from weasyprint.pdf import fonts as weasy_fonts
 from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .archive.xmp import PdfMetadata, extra_descriptions, splice_descriptions
 from .config import source_date_epoch
+from .fonts import FONT_PACKAGES, font_dirs, font_file  # noqa: F401  (FONT_PACKAGES: what `font:` serves)
 
-# Fonts come from pip-installed packages so that the PDF never depends on the host's fonts.
-FONT_PACKAGES = ("font_source_serif_pro", "font_source_sans_pro")
 LOGGER = logging.getLogger("pipeline.render")
+SUBSET_PACKAGE = "libharfbuzz-subset0"
+SLOW_SUBSET_NOTICE = (f"fonts were subset with fontTools, several times slower than HarfBuzz: "
+                      f"install Debian's {SUBSET_PACKAGE} (apt-get install {SUBSET_PACKAGE}) to render faster")
 
 
-def font_dirs() -> list[Path]:
-    """Folders holding the font files of the pip-installed font packages."""
-    dirs = []
-    for name in FONT_PACKAGES:
-        module = importlib.import_module(name)
-        dirs.append(Path(module.__file__).resolve().parent / "files")
-    return dirs
+class _TTFontKeepingTimestamp(TTFont):
+    """fontTools' TTFont with its documented `recalcTimestamp` option off by default.
+
+    Without libharfbuzz-subset, WeasyPrint subsets (and instantiates variable fonts) with
+    fontTools, whose `TTFont.save()` stamps head.modified with the clock unless SOURCE_DATE_EPOCH
+    is set: the same note gave different bytes a second later. Keeping the font file's own
+    timestamp makes the subset depend on the font alone. The class replaces the name `TTFont`
+    in WeasyPrint's PDF font module only, once at import and never undone, so it holds for every
+    render of the process (and of each spawned worker, which imports this module) without
+    touching os.environ or fontTools for anyone else.
+    """
+
+    def __init__(self, *args, recalcTimestamp: bool = False, **kwargs):
+        super().__init__(*args, recalcTimestamp=recalcTimestamp, **kwargs)
+
+
+if not (isinstance(weasy_fonts.TTFont, type) and issubclass(weasy_fonts.TTFont, TTFont)):
+    # A WeasyPrint that no longer calls fontTools' TTFont here may stamp the clock elsewhere: fail loudly.
+    raise ImportError("weasyprint.pdf.fonts.TTFont is not fontTools' TTFont: check the subset timestamp hook in pipeline/render.py")
+weasy_fonts.TTFont = _TTFontKeepingTimestamp
+
+
+class _QuietFontToolsFallback(logging.Filter):
+    """Drops WeasyPrint's per-font 'Using fontTools instead of HarfBuzz-Subset' warning.
+
+    The build reports it once, as a notice (`subset_notice`), rather than once per font and note.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Using fontTools instead of HarfBuzz-Subset")
+
+
+logging.getLogger("weasyprint").addFilter(_QuietFontToolsFallback())
+
+
+def subsets_with_harfbuzz() -> bool:
+    """True when WeasyPrint subsets fonts with libharfbuzz-subset (the fast path), False for fontTools."""
+    # The same test WeasyPrint's Font.subset makes, on the names it reads at call time.
+    return bool(weasy_fonts.harfbuzz_subset) and bool(weasy_fonts.harfbuzz.hb_version_atleast(4, 1, 0))
+
+
+def subset_notice() -> str | None:
+    """A one-line notice when fonts are subset the slow way, naming the package that fixes it; else None."""
+    return None if subsets_with_harfbuzz() else SLOW_SUBSET_NOTICE
 
 
 class RestrictedFetcher(URLFetcher):
@@ -38,7 +83,6 @@ class RestrictedFetcher(URLFetcher):
     def __init__(self, allowed: Sequence[Path]):
         super().__init__(allowed_protocols=("file", "font", "data"))
         self.allowed = [Path(p).resolve() for p in allowed]
-        self.fonts = font_dirs()
         self.refused: list[str] = []
 
     def _refuse(self, url: str, why: str):
@@ -51,12 +95,10 @@ class RestrictedFetcher(URLFetcher):
         """Serve `font:NAME` from the font packages and `file:` URLs inside the allowed folders only."""
         scheme = urlsplit(url).scheme.lower()
         if scheme == "font":
-            name = unquote(url.split(":", 1)[1])
-            for folder in self.fonts:
-                path = folder / name
-                if "/" not in name and path.is_file():
-                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
-            self._refuse(url, "no such file in the font packages")
+            path = font_file(unquote(url.split(":", 1)[1]))
+            if path is None:
+                self._refuse(url, "no such file in the font packages")
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
         if scheme == "data":
             return super().fetch(url, headers)
         if scheme != "file":
@@ -95,6 +137,8 @@ class Rendered:
 
     pdf: bytes
     warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """Facts about the host, not the note (e.g. the slow font subsetter): said once per build, never --strict."""
 
 
 def render_pdf(
@@ -119,7 +163,8 @@ def render_pdf(
         document.metadata = _archival_metadata(document.metadata, metadata)
     date, warnings = document_date(document.metadata.created, os.environ.get("SOURCE_DATE_EPOCH"))
     pdf = document.write_pdf(finisher=_dedupe_associated_files, **options, **_attachment_options(attachments, date))
-    return Rendered(pdf=pdf, warnings=list(fetcher.refused) + warnings)
+    notice = subset_notice()
+    return Rendered(pdf=pdf, warnings=list(fetcher.refused) + warnings, notices=[notice] if notice else [])
 
 
 def document_date(created: str | None, epoch_value: str | None) -> tuple[dt.datetime, list[str]]:

@@ -45,7 +45,41 @@ def test_pdfa3_with_embedded_package_fonts_and_metadata(tmp_path):
 
 
 def test_font_packages_are_installed():
-    assert all((d / "SourceSerifPro-Regular.ttf").is_file() or (d / "SourceSansPro-Regular.ttf").is_file() for d in font_dirs())
+    assert all(any(d.glob("*.ttf")) for d in font_dirs())
+    assert RestrictedFetcher([]).fetch("font:Amiri-Regular.ttf").read()[:4] == b"\x00\x01\x00\x00"
+    with pytest.raises(ValueError, match="no such file in the font packages"):
+        RestrictedFetcher([]).fetch("font:../font_source_serif_pro/files/SourceSerifPro-Regular.ttf")
+
+
+def test_slow_subsetter_is_one_notice_not_a_warning_per_font(tmp_path, monkeypatch, caplog):
+    from weasyprint.pdf import fonts as weasy_fonts
+
+    from pipeline.render import SUBSET_PACKAGE, subset_notice, subsets_with_harfbuzz
+
+    monkeypatch.setattr(weasy_fonts, "harfbuzz_subset", None)  # WeasyPrint's own switch: the fontTools path
+    assert not subsets_with_harfbuzz() and SUBSET_PACKAGE in subset_notice()
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        rendered = render_pdf(HTML.format(extra="<b>bold</b> <i>italic</i>"), base_dir=tmp_path, allowed_dirs=[])
+    assert rendered.notices == [subset_notice()] and not rendered.warnings
+    assert not [r for r in caplog.records if "fontTools" in r.getMessage()]
+
+
+def test_the_build_fingerprint_knows_the_subsetter_weasyprint_uses():
+    from pipeline.build import package_versions
+    from pipeline.render import subsets_with_harfbuzz
+
+    assert package_versions()["font-subsetter"] == ("harfbuzz" if subsets_with_harfbuzz() else "fonttools")
+
+
+def test_the_notice_is_printed_once_per_build(capsys):
+    from pipeline.build import BuildReport, Outcome
+    from pipeline.cli import print_report
+
+    notice = "fonts were subset with fontTools"
+    report = BuildReport((Outcome("a", "built", host_notices=(notice,)), Outcome("b", "built", host_notices=(notice,))), 1.0)
+    print_report(report)
+    assert capsys.readouterr().err.count(notice) == 1
+    assert report.to_json()["host_notices"] == [notice]
 
 
 @pytest.mark.parametrize(
