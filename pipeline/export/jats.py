@@ -260,14 +260,11 @@ def export_jats(config: Config, slugs: Sequence[str] = (), schemas: Path | None 
     skip validation. Named briefings that are not final fail; unnamed ones are skipped.
     """
     folder = schemas_dir(config) if schemas is True else (schemas or None)
-    schema = load_schema(folder, "jats")
+    validated = load_schema(folder, "jats") is not None
     written, skipped, failed = [], [], []
     for path in find_briefings(config, slugs):
         try:
-            record = load_record(path, config)
-            data = jats_bytes(record)
-            if schema is not None and (errors := validate_jats(data, schema)):
-                raise ExportError(path.name, "JATS", "the record fails the JATS 1.3 schema: " + "; ".join(errors))
+            data = jats_document(config, path, folder or False)
         except ExportError as exc:
             if exc.field == "status" and not slugs:
                 skipped.append((path.name, f"status {exc.problem}"))
@@ -277,9 +274,60 @@ def export_jats(config: Config, slugs: Sequence[str] = (), schemas: Path | None 
         except PipelineError as exc:
             failed.append((path.name, str(exc)))
             continue
-        target = jats_path(record.config, record.slug)
+        target = jats_path(config, path.name)
         write_atomic(target, data)
         written.append(target)
-    return ExportReport(tuple(written), tuple(skipped), tuple(failed), schema is not None)
+    return ExportReport(tuple(written), tuple(skipped), tuple(failed), validated)
 
 
+
+
+def jats_document(config: Config, folder: Path, schemas: Path | None | bool = True) -> bytes:
+    """One final note's JATS bytes, validated against the schema when it is found; ExportError otherwise.
+
+    Used by `briefing archive`, which puts a fresh JATS file in the bag rather than a copy that
+    may be older than the note.
+    """
+    schema = load_schema(schemas_dir(config) if schemas is True else (schemas or None), "jats")
+    record = load_record(folder, config)
+    data = jats_bytes(record)
+    if schema is not None and (errors := validate_jats(data, schema)):
+        raise ExportError(record.slug, "JATS", "the record fails the JATS 1.3 schema: " + "; ".join(errors))
+    return data
+
+
+MAX_JATS_BYTES = 16 * 1024 * 1024
+
+
+def jats_file_problems(path: Path, folder: Path, config: Config) -> list[str]:
+    """What is wrong with an exported JATS file: unreadable, invalid against the schema, or older than its note.
+
+    No file, no problem: the export is optional (`briefing archive` writes a fresh one into the bag).
+    """
+    from .schemas import parse_xml
+
+    if not path.exists() and not path.is_symlink():
+        return []
+    if path.is_symlink() or not path.is_file():
+        return ["not a regular file"]
+    if path.stat().st_size > MAX_JATS_BYTES:
+        return [f"larger than {MAX_JATS_BYTES // 2**20} MB"]
+    data = path.read_bytes()
+    try:
+        tree = parse_xml(data)
+    except etree.XMLSyntaxError as exc:
+        return [f"not well-formed XML: {exc}"]
+    problems = []
+    try:
+        schema = load_schema(schemas_dir(config), "jats")
+    except PipelineError as exc:
+        return [str(exc)]
+    if schema is not None:
+        problems += [f"fails the JATS 1.3 schema: {e}" for e in schema_errors(schema, tree)]
+    try:
+        fresh = jats_document(config, folder, schemas=False)
+    except PipelineError as exc:
+        return problems + [f"the note can no longer be exported: {exc}"]
+    if fresh != data:
+        problems.append(f"older than the note, its build or its settings (run `briefing export jats {folder.name}`)")
+    return problems

@@ -172,9 +172,12 @@ def read_entities(path: Path, slug: str) -> tuple[Entity, ...]:
 
 def _check_built_from(out_dir: Path, briefing: Briefing) -> None:
     """The outputs must come from today's manuscript: the build's meta.json records its checksum."""
-    from ..archive.embed import read_meta
-
-    meta = read_meta(out_dir) or {}
+    try:  # meta.json is the build's record (archive.embed writes it); read here directly, imports go one way
+        meta = json.loads((out_dir / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    if not isinstance(meta, dict):
+        meta = {}
     name = briefing.manuscript.relative_to(briefing.folder).as_posix()
     recorded = {a.get("name"): a.get("sha256") for a in meta.get("attachments", []) if isinstance(a, dict)}
     if recorded.get(name) != file_digest(briefing.manuscript):
