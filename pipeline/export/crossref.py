@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ from lxml import etree
 from ..config import Config, find_briefings, source_date_epoch
 from ..errors import PipelineError
 from ..state import write_atomic
-from .inline import CROSSREF, DOI_URL, InlineTags, append_inline
+from .inline import CROSSREF, DOI_URL, InlineTags, append_inline, clean
 from .record import (ArticleRecord, ExportError, check_year, crossref_name_problem, load_record, publication_date,
                      publisher_name)
 from .schemas import load_schema, parse_xml, schema_errors, schemas_dir
@@ -41,7 +40,7 @@ class DepositReport:
 def _el(parent: etree._Element, tag: str, text: str | None = None, ns: str = CR, **attrs: str) -> etree._Element:
     element = etree.SubElement(parent, f"{{{ns}}}{tag}", attrs)
     if text is not None:
-        element.text = text
+        element.text = clean(text)
     return element
 
 

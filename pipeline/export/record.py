@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+import string
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -15,7 +16,7 @@ from ..state import file_digest
 
 DOI = re.compile(r"10\.[0-9]{4,9}/.{1,200}")  # Crossref's doi_t pattern
 URL = re.compile(r"https?://[^\s/?#]+\.[^\s/?#]+\S*", re.I)
-# Crossref's person-name pattern: no digits, no '?', at most 60 characters.
+# Crossref's person-name pattern (given_name, surname), at most 60 characters.
 CROSSREF_NAME = re.compile(r"[^\d?]*[^?\s]+[^\d]*")
 MAX_NAME = 60
 YEARS = (1400, 2200)  # Crossref's xrefYear range
@@ -105,23 +106,34 @@ def crossref_name_problem(name: PersonName) -> str | None:
     """Why Crossref's person_name would reject the name, else None."""
     for part, value in (("surname", name.surname), ("given_name", name.given)):
         if value and (len(value) > MAX_NAME or not CROSSREF_NAME.fullmatch(value)):
-            return (f"Crossref's person_name/{part} expects at most {MAX_NAME} characters with no digits and"
-                    f" no '?', found {value!r}")
+            return (f"Crossref's person_name/{part} expects at most {MAX_NAME} characters matching"
+                    f" {CROSSREF_NAME.pattern} (no leading '?' or digit), found {value!r}")
     return None
 
 
-def _fill(pattern: str, setting: str, values: dict, config: Config) -> str | None:
-    """A pattern with its placeholders filled; None when it needs a value the briefing lacks (e.g. no number)."""
+PLACEHOLDERS = ("volume", "issue", "number", "year", "slug", "doi")
+
+
+def _fill(pattern: str, setting: str, values: dict) -> str | None:
+    """A pattern with its placeholders filled; None when it needs a value the briefing lacks (e.g. no number).
+
+    Only plain `{name}` placeholders are allowed: str.format's attribute and index access
+    (`{number.__class__}`) would reach into Python objects.
+    """
+    if not pattern.strip():
+        return None
     try:
-        return pattern.format(**values) if pattern.strip() else None
-    except KeyError as exc:
-        name = exc.args[0]
-        if name in ("number", "doi"):  # known placeholders this briefing has no value for
-            return None
-        raise ExportError("settings", setting, f"unknown placeholder {{{name}}} in {pattern!r} "
-                                               f"(known: {', '.join('{' + k + '}' for k in values)})") from None
-    except (ValueError, IndexError) as exc:
+        names = [field for _, field, spec, conversion in string.Formatter().parse(pattern)
+                 if field is not None and (field not in PLACEHOLDERS or conversion or "{" in (spec or ""))]
+    except ValueError as exc:
         raise ExportError("settings", setting, f"{pattern!r} is not a valid pattern: {exc}") from None
+    if names:
+        raise ExportError("settings", setting, f"unknown placeholder {{{names[0]}}} in {pattern!r} "
+                                               f"(known: {', '.join('{' + k + '}' for k in PLACEHOLDERS)})")
+    try:
+        return pattern.format(**values)
+    except KeyError:  # a known placeholder this briefing has no value for (no number: no DOI)
+        return None
 
 
 def doi_and_url(briefing: Briefing, config: Config) -> tuple[str | None, str | None]:
@@ -129,14 +141,14 @@ def doi_and_url(briefing: Briefing, config: Config) -> tuple[str | None, str | N
     values = {"volume": briefing.volume, "issue": briefing.issue, "year": briefing.year, "slug": briefing.slug}
     if briefing.number is not None:
         values["number"] = briefing.number
-    doi = briefing.doi or _fill(config.doi_pattern, "doi_pattern", values, config)
+    doi = briefing.doi or _fill(config.doi_pattern, "doi_pattern", values)
     if doi is not None and not DOI.fullmatch(doi):
         field = "doi" if briefing.doi else "doi_pattern"
         raise ExportError(briefing.slug, field, f"expected a DOI matching 10.PREFIX/SUFFIX (prefix of 4-9 digits,"
                                                 f" Crossref's doi_t), found {doi!r}")
     if doi is not None:
         values["doi"] = doi
-    url = _fill(config.url_pattern, "url_pattern", values, config)
+    url = _fill(config.url_pattern, "url_pattern", values)
     if url is not None and not URL.fullmatch(url):
         raise ExportError(briefing.slug, "url_pattern", f"expected an http(s) URL (Crossref's resource), found {url!r}")
     return doi, url
@@ -148,6 +160,23 @@ def check_numbers(briefing: Briefing) -> None:
         value = getattr(briefing, field)
         if value is not None and value < 1:
             raise ExportError(briefing.slug, field, f"expected a positive integer, found {value}")
+
+
+def check_text(briefing: Briefing, note: Note) -> None:
+    """Every text field and section must be text XML can carry (no control characters), named when not."""
+    from .inline import MarkupError, clean
+
+    fields = {name: [getattr(briefing, name)] for name in ("title", "speaker", "event", "author", "doi", "subject")}
+    fields["keywords"] = list(briefing.keywords)
+    for name in ("key_events", "nature_of_discussion", "presentation", "key_points", "further_reading"):
+        fields[name] = list(getattr(note, name))
+    fields["questions"] = [t for qa in note.questions for t in (qa.question, *qa.answer)]
+    for name, texts in fields.items():
+        for text in texts:
+            try:
+                clean(text)
+            except MarkupError as exc:
+                raise ExportError(briefing.slug, name, f"{exc} (JATS and Crossref are XML 1.0)") from None
 
 
 def read_entities(path: Path, slug: str) -> tuple[Entity, ...]:
@@ -207,9 +236,12 @@ def load_record(folder: Path, config: Config, require_final: bool = True) -> Art
     if require_final and note.status != "final":
         raise ExportError(slug, "status", f"is {note.status!r}: only final notes are exported")
     check_numbers(briefing)
+    check_text(briefing, note)
     author = parse_name(briefing.author, slug, "author")
     speaker = parse_name(briefing.speaker, slug, "speaker")
     same = (author.surname.lower(), author.given.lower()) == (speaker.surname.lower(), speaker.given.lower())
+    if same and not author.prefix:  # the © line names the speaker without the honorific the note uses
+        author = replace(author, prefix=speaker.prefix)
     out_dir = config.root / config.outputs_dir / slug
     entities = read_entities(out_dir / "entities.json", slug)
     _check_built_from(out_dir, briefing)
