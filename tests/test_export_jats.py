@@ -11,7 +11,7 @@ from archive_support import build_outputs, copy_built, copy_root, read_xml
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
-from pipeline.export.inline import CROSSREF, JATS, MarkupError, append_inline, plain_text
+from pipeline.export.inline import CROSSREF, JATS, MarkupError, append_inline, link_targets
 from pipeline.export.jats import export_jats, jats_bytes, jats_document, jats_file_problems, jats_path
 from pipeline.export.record import ExportError, load_record, parse_name
 from pipeline.export.schemas import schema_errors
@@ -43,7 +43,8 @@ def test_inline_markdown_becomes_jats_inline_elements():
 def test_inline_crossref_face_markup_keeps_link_text_only():
     p = append_inline(etree.Element("t"), "*Journal* of [x](https://e.org/) **B**", CROSSREF)
     assert etree.tostring(p, encoding="unicode") == "<t><i>Journal</i> of x <b>B</b></t>"
-    assert plain_text("A *b* `c`") == "A b c"
+    assert link_targets("See <https://doi.org/10.1002/(SICI)1097-4571> and [x](https://e.org/a).") == [
+        "https://doi.org/10.1002/(SICI)1097-4571", "https://e.org/a"]
 
 
 def test_inline_raw_html_is_text_and_control_characters_are_refused():
@@ -82,6 +83,7 @@ def test_bundled_jats_maps_every_briefing_field(bundled_built):
     assert root.findtext("front/journal-meta/journal-title-group/journal-title") == "The Journal of Intelligence, Conflict, and Warfare"
     assert root.findtext("front/journal-meta/issn") == "2561-8229"
     assert "Simon Fraser University" in root.findtext("front/journal-meta/publisher/publisher-name")
+    assert root.find("front/journal-meta/self-uri").get(XLINK) == "https://jicw.org/"
     assert meta.findtext("article-id[@pub-id-type='doi']") == "10.21810/jicw.v8i1.8101"
     assert meta.findtext("title-group/article-title") == "Chemistry in Transit: Fentanyl Precursors Across the Pacific"
     author = meta.find("contrib-group/contrib[@contrib-type='author']")

@@ -12,7 +12,7 @@ from lxml import etree
 from ..config import Config, find_briefings, source_date_epoch
 from ..errors import PipelineError
 from ..state import write_atomic
-from .inline import CROSSREF, DOI_URL, InlineTags, append_inline, clean
+from .inline import CROSSREF, DOI_URL, InlineTags, append_inline, clean, link_targets
 from .record import (ArticleRecord, ExportError, check_year, crossref_name_problem, load_record, publication_date,
                      publisher_name)
 from .schemas import load_schema, parse_xml, schema_errors, schemas_dir
@@ -108,9 +108,9 @@ def article_element(record: ArticleRecord) -> etree._Element:
         for n, reference in enumerate(record.note.further_reading, 1):
             citation = _el(citations, "citation", key=f"ref{n}")
             # The deposit's reference matching works best with the DOI given apart from the text.
-            doi = next((m.group(1) for m in DOI_URL.finditer(reference)), None)
+            doi = next((m.group(1) for url in link_targets(reference) if (m := DOI_URL.fullmatch(url))), None)
             if doi:
-                _el(citation, "doi", doi.rstrip(".>)"))
+                _el(citation, "doi", doi)
             append_inline(_el(citation, "unstructured_citation"), reference, CROSSREF)
     return article
 

@@ -66,18 +66,11 @@ def add_text(parent: etree._Element, text: str) -> None:
         parent.text = (parent.text or "") + text
 
 
-def plain_text(markdown: str) -> str:
-    """The text of a Markdown inline string with its markup removed (for titles and keywords)."""
+def link_targets(markdown: str) -> list[str]:
+    """The URLs a Markdown inline string links to, in order (autolinks and [text](url) links)."""
     tokens = _MARKDOWN.parseInline(markdown)
-    parts = []
-    for token in (tokens[0].children or []) if tokens else []:
-        if token.type in ("text", "code_inline"):
-            parts.append(token.content)
-        elif token.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif token.type == "image":
-            parts.append(token.content)
-    return "".join(parts)
+    children = (tokens[0].children or []) if tokens else []
+    return [str(t.attrGet("href")) for t in children if t.type == "link_open" and t.attrGet("href")]
 
 
 def append_inline(parent: etree._Element, markdown: str, tags: InlineTags = JATS) -> etree._Element:

@@ -105,6 +105,8 @@ def _journal_meta(front: etree._Element, record: ArticleRecord) -> None:
     _el(_el(meta, "journal-title-group"), "journal-title", config.journal)
     _el(meta, "issn", config.issn, publication_format="electronic")
     _el(_el(meta, "publisher"), "publisher-name", record.publisher_name)
+    if config.available_from.strip():  # the licence block's `Available from:` (the journal's site)
+        _el(meta, "self-uri", xlink_href=config.available_from.strip())
 
 
 def _article_meta(front: etree._Element, record: ArticleRecord) -> None:
