@@ -77,6 +77,15 @@ def test_note_without_number_is_named_and_left_out(numbered, crossref_schema, tm
     assert main(["--project", str(numbered), "export", "crossref", "--issue", "4:2", "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert "left out: beta: number: no DOI" in captured.err and "registers 1 note(s)" in captured.out
+    toml = numbered / "inputs" / "beta" / "briefing.toml"
+    original = toml.read_text()
+    try:  # beta's [settings] name another journal: with a number it is still left out, and named
+        toml.write_text(original.replace("issue = 2\n", "issue = 2\nnumber = 42\n"))
+        report = export_crossref(load_config(numbered), (4, 2), tmp_path / "e.xml", schemas=False)
+        assert report.left_out == (("beta", "[settings] journal: 'The Overridden Journal' differs from the project's"
+                                            " 'The Test Journal of Security': deposit it with its own journal"),)
+    finally:
+        toml.write_text(original)
     root = read_xml(out)
     assert schema_errors(crossref_schema, root.getroottree()) == []
     article = root.find(f"{CR}body/{CR}journal/{CR}journal_article")
@@ -110,7 +119,8 @@ def test_a_record_failing_the_schema_never_reaches_the_deposit(numbered, tmp_pat
     # With our own checks switched off, the schema alone must keep the bad record out.
     project = copy_built(numbered, tmp_path / "p")
     toml = project / "inputs" / "beta" / "briefing.toml"
-    toml.write_text(toml.read_text().replace('author = "Bo Lind"', f'author = "Bo {"L" * 70}"').replace("issue = 2\n", "issue = 2\nnumber = 42\n"))
+    text = toml.read_text().split("[settings]")[0]  # the same journal as alpha, so only the schema can object
+    toml.write_text(text.replace('author = "Bo Lind"', f'author = "Bo {"L" * 70}"').replace("issue = 2\n", "issue = 2\nnumber = 42\n"))
     monkeypatch.setattr(crossref, "article_problems", lambda record: None)
     report = export_crossref(load_config(project), (4, 2), tmp_path / "d.xml")
     assert report.included == ("alpha",)

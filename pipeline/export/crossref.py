@@ -193,6 +193,10 @@ def export_crossref(config: Config, issue: tuple[int, int], out: Path, batch_id:
             if record.note.status != "final":
                 raise ExportError(record.slug, "status", f"is {record.note.status!r}, not final")
             article_problems(record)
+            for setting in ("journal", "issn"):  # a deposit registers the articles of one journal's issue
+                if getattr(record.config, setting) != getattr(config, setting):
+                    raise ExportError(record.slug, f"[settings] {setting}", f"{getattr(record.config, setting)!r}"
+                                      f" differs from the project's {getattr(config, setting)!r}: deposit it with its own journal")
             stamp = timestamp or deposit_timestamp([record])
             alone = deposit_tree(config, [record], issue, batch_id or "validation", stamp)
             errors = schema_errors(schema, parse_xml(_bytes(alone))) if schema is not None else []
