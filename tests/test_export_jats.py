@@ -234,3 +234,11 @@ def test_missing_schema_entry_point_skips_validation_cleanly(basic_built, tmp_pa
     toml.write_text(toml.read_text().replace('"empty-schemas"', '"no-such-folder"'))
     with pytest.raises(ConfigError, match="schemas_dir.*not a folder"):  # a typo must not turn validation off
         export_jats(load_config(project), ["alpha"])
+
+
+def test_final_note_missing_a_section_is_refused_by_name(basic_built, tmp_path):
+    project = copy_built(basic_built, tmp_path / "p")
+    note = project / "inputs" / "alpha" / "note.md"
+    note.write_text(note.read_text().split("# KEY POINTS OF DISCUSSION")[0])  # found before any build is needed
+    report = export_jats(load_config(project), ["alpha"], schemas=False)
+    assert report.failed == (("alpha", "KEY POINTS OF DISCUSSION: missing or empty: every final note has this house-style section"),)

@@ -12,7 +12,7 @@ from ..compose import copyright_line, format_date, licence_sentence
 from ..config import Config, find_briefings
 from ..errors import PipelineError
 from ..state import write_atomic
-from .inline import DOI_URL, JATS, XLINK, InlineTags, add_text, append_inline, jats_link
+from .inline import DOI_URL, JATS, XLINK, InlineTags, add_text, append_inline, clean, jats_link
 from .record import ArticleRecord, ExportError, iso_date, load_record, publication_date
 from .schemas import load_schema, schema_errors, schemas_dir
 
@@ -48,7 +48,7 @@ def jats_path(config: Config, slug: str) -> Path:
 
 def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
     """A child element with optional text and attributes (`xlink_href` style names become namespaced)."""
-    element = etree.SubElement(parent, tag, {_attr(k): v for k, v in attrs.items()})
+    element = etree.SubElement(parent, tag, {_attr(k): clean(v) for k, v in attrs.items()})
     if text:
         add_text(element, text)
     return element

@@ -162,11 +162,16 @@ def check_numbers(briefing: Briefing) -> None:
             raise ExportError(briefing.slug, field, f"expected a positive integer, found {value}")
 
 
-def check_text(briefing: Briefing, note: Note) -> None:
-    """Every text field and section must be text XML can carry (no control characters), named when not."""
+TEXT_SETTINGS = ("journal", "journal_id", "issn", "publisher", "publisher_name", "licence_name", "licence_url",
+                 "available_from", "disclaimer", "organisation", "depositor_name", "depositor_email", "registrant")
+
+
+def check_text(briefing: Briefing, note: Note, config: Config) -> None:
+    """Every text field, setting and section must be text XML can carry (no control characters), named when not."""
     from .inline import MarkupError, clean
 
-    fields = {name: [getattr(briefing, name)] for name in ("title", "speaker", "event", "author", "doi", "subject")}
+    fields = {f"setting {name!r}": [getattr(config, name)] for name in TEXT_SETTINGS}
+    fields.update({name: [getattr(briefing, name)] for name in ("title", "speaker", "event", "author", "doi", "subject")})
     fields["keywords"] = list(briefing.keywords)
     for name in ("key_events", "nature_of_discussion", "presentation", "key_points", "further_reading"):
         fields[name] = list(getattr(note, name))
@@ -222,7 +227,7 @@ def load_record(folder: Path, config: Config, require_final: bool = True) -> Art
     loader's PipelineError) naming the briefing and the field.
     """
     from ..build import read_options
-    from ..draft import note_from_manuscript
+    from ..draft import REQUIRED, SECTIONS, note_from_manuscript
     from ..extract.output import salient_keywords
     from ..ingest import read_source
 
@@ -236,7 +241,11 @@ def load_record(folder: Path, config: Config, require_final: bool = True) -> Art
     if require_final and note.status != "final":
         raise ExportError(slug, "status", f"is {note.status!r}: only final notes are exported")
     check_numbers(briefing)
-    check_text(briefing, note)
+    for section in REQUIRED:  # a final note has every house-style section (JATS needs a list item, too)
+        if not getattr(note, section):
+            heading = next(" / ".join(k) for k, v in SECTIONS.items() if v == section)
+            raise ExportError(slug, heading, "missing or empty: every final note has this house-style section")
+    check_text(briefing, note, config)
     author = parse_name(briefing.author, slug, "author")
     speaker = parse_name(briefing.speaker, slug, "speaker")
     same = (author.surname.lower(), author.given.lower()) == (speaker.surname.lower(), speaker.given.lower())
