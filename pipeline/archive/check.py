@@ -158,7 +158,7 @@ def check_pdf(
     root: Path,
     expected_text: Sequence[str] = (),
     expected_attachments: Sequence[EmbeddedFile] = (),
-    variant: str = "pdf/a-3b",
+    variant: str | None = None,
 ) -> list[Finding]:
     """Check one built PDF: parses cleanly, fonts embedded, PDF/A (or UA), tagging when claimed, text, links, attachments."""
     from .tagged import claims_tagged, tagged_problems, variant_problems
@@ -178,9 +178,10 @@ def check_pdf(
         qpdf = [f"qpdf: {w}" for w in pdf.get_warnings()] + [f"qpdf syntax check: {p}" for p in pdf.check_pdf_syntax()]
         problems = [p.replace(f"{path}: ", "").replace(str(path), file) for p in qpdf]
         problems += _font_problems(pdf)
-        is_pdfa = variant.startswith("pdf/a")  # pdf/ua-1 is tagged but not PDF/A: no output intent, no AFRelationship
+        # pdf/ua-1 is tagged but not PDF/A: no output intent, no AFRelationship. No variant given: expect PDF/A.
+        is_pdfa = variant is None or variant.startswith("pdf/a")
         problems += _pdfa_problems(pdf) if is_pdfa else []
-        problems += variant_problems(pdf, variant)
+        problems += variant_problems(pdf, variant) if variant else []
         problems += tagged_problems(pdf) if claims_tagged(pdf) else []
         problems += _link_problems(pdf)
         problems += _attachment_problems(pdf, expected_attachments, root, relationships=is_pdfa)
