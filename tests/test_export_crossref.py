@@ -147,3 +147,12 @@ def test_bad_batch_id_and_issue_flag_are_refused(numbered, tmp_path, capsys):
         export_crossref(load_config(numbered), (4, 2), tmp_path / "d.xml", batch_id="a b", schemas=False)
     assert main(["--project", str(numbered), "export", "crossref", "--issue", "four", "--out", str(tmp_path / "x")]) == 2
     assert "expected VOLUME:ISSUE" in capsys.readouterr().err
+
+
+def test_several_authors_become_first_and_additional(numbered, tmp_path, crossref_schema):
+    project = copy_built(numbered, tmp_path / "p")
+    toml = project / "inputs" / "alpha" / "briefing.toml"
+    toml.write_text(toml.read_text().replace('author = "Ada Quill"', 'author = "Ada Quill; Bo Lind"'))
+    export_crossref(load_config(project), (4, 2), tmp_path / "d.xml")
+    people = read_xml(tmp_path / "d.xml").findall(f".//{CR}journal_article/{CR}contributors/{CR}person_name")
+    assert [(p.get("sequence"), p.findtext(f"{CR}surname")) for p in people] == [("first", "Quill"), ("additional", "Lind")]

@@ -150,6 +150,12 @@ def test_speaker_other_than_author_is_a_speaker_contrib(basic_built, tmp_path, j
     assert [(c.get("contrib-type"), c.findtext("name/surname")) for c in contribs] == [("author", "Rapporteur"), ("speaker", "Quill")]
     assert contribs[1].findtext("name/prefix") == "Dr." and contribs[1].findtext("role") == "Speaker"
     assert schema_errors(jats_schema, root.getroottree()) == []
+    toml.write_text(toml.read_text().replace('author = "Rhea Rapporteur"', 'author = "Rhea Rapporteur and Ada Quill"'))
+    root = etree.fromstring(jats_bytes(load_record(project / "inputs" / "alpha", load_config(project))))
+    contribs = root.findall("front/article-meta/contrib-group/contrib")
+    assert [(c.get("contrib-type"), c.findtext("name/surname"), c.findtext("role")) for c in contribs] == [
+        ("author", "Rapporteur", None), ("author", "Quill", "Speaker")]  # the speaker co-wrote it: no second contrib
+    assert root.findtext("front/article-meta/permissions/copyright-statement") == "© (RHEA RAPPORTEUR AND ADA QUILL, 2027)"
 
 
 @pytest.mark.parametrize("field, value, expected", [

@@ -92,7 +92,9 @@ def article_element(record: ArticleRecord) -> etree._Element:
     article = etree.Element(f"{{{CR}}}journal_article", {"publication_type": "full_text", "language": "en"},
                             nsmap={None: CR, "ai": AI, "jats": JATS_NS})
     _el(_el(article, "titles"), "title", briefing.title)  # plain text, as the note prints it
-    _person(_el(article, "contributors"), record.author, "first")
+    contributors = _el(article, "contributors")
+    for n, person in enumerate(record.authors):
+        _person(contributors, person, "first" if n == 0 else "additional")
     abstract = _el(article, "abstract", ns=JATS_NS)
     jats_tags = InlineTags(em="italic", strong="bold", code="monospace", namespace=JATS_NS)
     for paragraph in record.note.key_events:
@@ -124,9 +126,10 @@ def article_problems(record: ArticleRecord) -> None:
     if record.url is None:
         raise ExportError(slug, "number", "no landing URL: url_pattern needs the article `number` in briefing.toml;"
                                           " Crossref's doi_data/resource is required")
-    problem = crossref_name_problem(record.author)
-    if problem:
-        raise ExportError(slug, "author", problem)
+    for person in record.authors:
+        problem = crossref_name_problem(person)
+        if problem:
+            raise ExportError(slug, "author", problem)
     check_year(record)
 
 

@@ -117,11 +117,12 @@ def _article_meta(front: etree._Element, record: ArticleRecord) -> None:
     _el(_el(_el(meta, "article-categories"), "subj-group", subj_group_type="heading"), "subject", "Briefing Note")
     _el(_el(meta, "title-group"), "article-title", briefing.title)
     contribs = _el(meta, "contrib-group")
-    author = _el(contribs, "contrib", contrib_type="author")
-    _name(author, record.author)
-    if record.same_person:  # the house style's usual case: the rapporteur of the note is its speaker
-        _el(author, "role", "Speaker")
-    else:
+    for n, person in enumerate(record.authors):
+        author = _el(contribs, "contrib", contrib_type="author")
+        _name(author, person)
+        if n == record.speaker_index:  # the house style's usual case: the speaker wrote up the talk
+            _el(author, "role", "Speaker")
+    if record.speaker_index is None:
         speaker = _el(contribs, "contrib", contrib_type="speaker")
         _name(speaker, record.speaker)
         _el(speaker, "role", "Speaker")

@@ -21,6 +21,8 @@ CROSSREF_NAME = re.compile(r"[^\d?]*[^?\s]+[^\d]*")
 MAX_NAME = 60
 YEARS = (1400, 2200)  # Crossref's xrefYear range
 MAX_ENTITIES_BYTES = 64 * 1024 * 1024
+# Several authors on the © line: "A. One; B. Two", "A. One & B. Two", "A. One and B. Two".
+AUTHOR_SEPARATOR = re.compile(r"\s*;\s*|\s+(?:&|and)\s+")
 
 
 class ExportError(PipelineError):
@@ -49,10 +51,11 @@ class ArticleRecord:
     briefing: Briefing
     config: Config
     note: Note
-    author: PersonName
+    authors: tuple[PersonName, ...]
+    """The note's authors (briefing.toml `author`, several separated by ';', '&' or 'and')."""
     speaker: PersonName
-    same_person: bool
-    """True when the speaker is the author (the house style's usual case)."""
+    speaker_index: int | None
+    """Which author is the speaker (the house style's usual case), or None when the speaker is not an author."""
     doi: str | None
     url: str | None
     keywords: tuple[str, ...]
@@ -246,11 +249,12 @@ def load_record(folder: Path, config: Config, require_final: bool = True) -> Art
             heading = next(" / ".join(k) for k, v in SECTIONS.items() if v == section)
             raise ExportError(slug, heading, "missing or empty: every final note has this house-style section")
     check_text(briefing, note, config)
-    author = parse_name(briefing.author, slug, "author")
+    authors = [parse_name(part, slug, "author") for part in AUTHOR_SEPARATOR.split(briefing.author.strip())]
     speaker = parse_name(briefing.speaker, slug, "speaker")
-    same = (author.surname.lower(), author.given.lower()) == (speaker.surname.lower(), speaker.given.lower())
-    if same and not author.prefix:  # the © line names the speaker without the honorific the note uses
-        author = replace(author, prefix=speaker.prefix)
+    key = (speaker.surname.lower(), speaker.given.lower())
+    index = next((n for n, a in enumerate(authors) if (a.surname.lower(), a.given.lower()) == key), None)
+    if index is not None and not authors[index].prefix:  # the © line names the speaker without the honorific
+        authors[index] = replace(authors[index], prefix=speaker.prefix)
     out_dir = config.root / config.outputs_dir / slug
     entities = read_entities(out_dir / "entities.json", slug)
     _check_built_from(out_dir, briefing)
@@ -258,7 +262,7 @@ def load_record(folder: Path, config: Config, require_final: bool = True) -> Art
     in_note = tuple(e for e in entities if any(m.file == name for m in e.mentions))
     doi, url = doi_and_url(briefing, config)
     return ArticleRecord(
-        briefing=briefing, config=config, note=note, author=author, speaker=speaker, same_person=same,
+        briefing=briefing, config=config, note=note, authors=tuple(authors), speaker=speaker, speaker_index=index,
         doi=doi, url=url, keywords=tuple(salient_keywords(list(entities))), entities=in_note,
         manuscript_name=name, spans=mention_spans(manuscript, in_note, name),
     )
