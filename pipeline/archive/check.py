@@ -161,9 +161,9 @@ def check_pdf(
     variant: str | None = None,
 ) -> list[Finding]:
     """Check one built PDF: parses cleanly, fonts embedded, PDF/A (or UA), tagging when claimed, text, links, attachments."""
-    from .tagged import claims_tagged, tagged_problems, variant_problems
-
     import pikepdf
+
+    from .tagged import claims_tagged, tagged_problems, variant_problems
 
     file = _rel(path, root)
     if not path.is_file():
