@@ -158,11 +158,14 @@ def doi_and_url(briefing: Briefing, config: Config) -> tuple[str | None, str | N
 
 
 def check_numbers(briefing: Briefing) -> None:
-    """Volume, issue and number must be positive: both schemas number issues from 1."""
+    """Volume, issue and number must be positive (both schemas number from 1); the © year has four digits."""
     for field in ("volume", "issue", "number"):
         value = getattr(briefing, field)
         if value is not None and value < 1:
             raise ExportError(briefing.slug, field, f"expected a positive integer, found {value}")
+    if not 1 <= briefing.year <= 9999:
+        raise ExportError(briefing.slug, "year", f"JATS copyright-year and pub-date (iso-8601-date) expect a"
+                                                 f" four-digit year, found {briefing.year}")
 
 
 TEXT_SETTINGS = ("journal", "journal_id", "issn", "publisher", "publisher_name", "licence_name", "licence_url",
