@@ -143,6 +143,8 @@ def basic_built_plain(tmp_path_factory) -> Path:
 
 
 def test_bad_batch_id_and_issue_flag_are_refused(numbered, tmp_path, capsys):
+    with pytest.raises(PipelineError, match="--timestamp: Crossref expects a non-negative integer"):
+        export_crossref(load_config(numbered), (4, 2), tmp_path / "d.xml", timestamp=-1, schemas=False)
     with pytest.raises(PipelineError, match="doi_batch_id"):
         export_crossref(load_config(numbered), (4, 2), tmp_path / "d.xml", batch_id="a b", schemas=False)
     assert main(["--project", str(numbered), "export", "crossref", "--issue", "four", "--out", str(tmp_path / "x")]) == 2

@@ -180,6 +180,8 @@ def export_crossref(config: Config, issue: tuple[int, int], out: Path, batch_id:
     Raises PipelineError when the settings are wrong or no note can be deposited.
     """
     check_settings(config)
+    if timestamp is not None and timestamp < 0:
+        raise PipelineError(f"--timestamp: Crossref expects a non-negative integer (YYYYMMDDhhmmss), found {timestamp}")
     folder = schemas_dir(config) if schemas is True else (schemas or None)
     schema = load_schema(folder, "crossref")
     records, left_out = [], []
