@@ -59,7 +59,10 @@ STAGE_RESULTS = {
     "compose": tuple[str, list[str]],
 }
 # Settings that do not change any output: they never invalidate a stage.
-NEUTRAL_SETTINGS = {"jobs", "root", "inputs_dir", "outputs_dir", "templates_dir", "max_file_mb", "max_pages"}
+NEUTRAL_SETTINGS = {"jobs", "root", "inputs_dir", "outputs_dir", "templates_dir", "max_file_mb", "max_pages",
+                    # read only by `briefing export` (JATS, Crossref), never by the HTML or PDF
+                    "journal_id", "issn", "publisher_name", "doi_pattern", "url_pattern", "depositor_name", "depositor_email",
+                    "registrant", "schemas_dir"}
 
 
 @dataclass(frozen=True)

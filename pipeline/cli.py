@@ -156,6 +156,33 @@ def command_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def command_export(args: argparse.Namespace) -> int:
+    """Write JATS files for notes, or a Crossref deposit for an issue; name what was left out."""
+    from .config import load_config
+
+    config = load_config(args.project)
+    if args.format == "jats":
+        from .export.jats import export_jats
+
+        report = export_jats(config, args.slugs)
+        for slug, reason in report.skipped:
+            print(f"skipped: {slug}: {reason}", file=sys.stderr)
+        for slug, error in report.failed:
+            print(f"error: {slug}: {error}", file=sys.stderr)
+        checked = "validated against JATS 1.3" if report.validated else "NOT validated: no schemas folder (set schemas_dir)"
+        print(f"Exported {len(report.written)} JATS file(s) ({checked}; {len(report.skipped)} skipped, {len(report.failed)} failed)")
+        return 0 if report.ok else 1
+    from .archive.bag import parse_issue
+    from .export.crossref import export_crossref
+
+    deposit = export_crossref(config, parse_issue(args.issue), args.out, args.batch_id, args.timestamp)
+    for slug, reason in deposit.left_out:
+        print(f"left out: {slug}: {reason}", file=sys.stderr)
+    checked = "validated against Crossref 5.3.1" if deposit.validated else "NOT validated: no schemas folder (set schemas_dir)"
+    print(f"Deposit {deposit.path} registers {len(deposit.included)} note(s) ({checked}; {len(deposit.left_out)} left out)")
+    return 0
+
+
 def command_search(args: argparse.Namespace) -> int:
     """Search the catalog of built notes for text and entities (exit 1 when nothing matches)."""
     from .archive.catalog import format_result, refresh_catalog, search
@@ -267,6 +294,18 @@ def make_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="re-validate a deposited bag", description="Re-validate a BagIt bag written by `briefing archive`: every manifest file present, no unlisted file, every checksum unchanged. Names each damaged or missing file; exit 1 when any.")
     verify.add_argument("bag", type=Path, metavar="DIR", help="the bag folder")
     verify.set_defaults(func=command_verify)
+
+    export = commands.add_parser("export", help="write JATS XML of notes or a Crossref deposit of an issue",
+                                 description="Write journal metadata of the final notes: JATS 1.3 per note, or a Crossref deposit per issue.")
+    formats = export.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    jats = formats.add_parser("jats", help="write outputs/<slug>/<slug>.jats.xml", description="Write outputs/<slug>/<slug>.jats.xml (JATS 1.3 Journal Publishing) for the named notes, or every final one; each is validated against the schema when the schemas folder is found.")
+    jats.add_argument("slugs", nargs="*", metavar="SLUG", help="notes to export (default: every final note)")
+    crossref = formats.add_parser("crossref", help="write a Crossref deposit for one issue", description="Write a Crossref 5.3.1 deposit registering the DOIs of one issue's final notes; notes without a DOI number are named and left out.")
+    crossref.add_argument("--issue", required=True, metavar="VOLUME:ISSUE", help="the issue, e.g. 8:1")
+    crossref.add_argument("--out", type=Path, required=True, metavar="FILE", help="the deposit file to write")
+    crossref.add_argument("--batch-id", default=None, metavar="ID", help="doi_batch_id (default: journal id, issue and timestamp)")
+    crossref.add_argument("--timestamp", type=int, default=None, metavar="N", help="deposit timestamp, YYYYMMDDhhmmss (default: from the notes' dates; a re-deposit needs a larger one)")
+    export.set_defaults(func=command_export)
 
     search = commands.add_parser("search", help="search built notes and their entities", description="Search the catalog (outputs/catalog.sqlite, refreshed first) for notes and entity mentions, with note pages.")
     search.add_argument("text", nargs="+", metavar="TEXT", help="words, a name, an id or a CAS number")

@@ -26,6 +26,8 @@ BRIEFING_SETTINGS = frozenset({
     "style", "page_size", "pdf_variant",
 })
 _STYLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+# pdf/a-3a and pdf/ua-1 are tagged (structure tree, /Lang, headings); `briefing check` tests that level.
+PDF_VARIANTS = ("pdf/a-3b", "pdf/a-3u", "pdf/a-3a", "pdf/ua-1")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Config:
     page_size: str = "letter"
     """CSS page size of the PDF (letter, A4, ...)."""
     pdf_variant: str = "pdf/a-3b"
-    """PDF/A variant WeasyPrint writes: pdf/a-3b or pdf/a-3u."""
+    """PDF variant WeasyPrint writes: pdf/a-3b, pdf/a-3u, pdf/a-3a (tagged) or pdf/ua-1 (tagged, not PDF/A)."""
     inputs_dir: str = "inputs"
     """Folder of briefing folders, relative to the project."""
     outputs_dir: str = "outputs"
@@ -67,6 +69,24 @@ class Config:
     """Most pages read from one PDF source."""
     jobs: int = 0
     """Worker processes for a build; 0 means one per core."""
+    journal_id: str = "jicw"
+    """Short journal identifier (JATS journal-id, the publisher's id; e.g. its OJS path)."""
+    issn: str = "2561-8229"
+    """The journal's (online) ISSN, for JATS journal-meta and Crossref journal_metadata."""
+    publisher_name: str = ""
+    """Publisher's name in JATS and Crossref; empty: the publisher line without its 'Published by'."""
+    doi_pattern: str = "10.21810/jicw.v{volume}i{issue}.{number}"
+    """A note's DOI from its briefing.toml `number` ({volume}, {issue}, {number}, {year}, {slug}); empty: no DOIs."""
+    url_pattern: str = "https://journals.lib.sfu.ca/index.php/jicw/article/view/{number}"
+    """A note's landing page URL ({number}, {doi}, {volume}, {issue}, {year}, {slug}), for Crossref and JATS self-uri."""
+    depositor_name: str = ""
+    """Who deposits DOIs with Crossref (head/depositor); empty: the publisher's name."""
+    depositor_email: str = ""
+    """E-mail address Crossref sends the deposit's results to (required by `briefing export crossref`)."""
+    registrant: str = ""
+    """Organisation owning the DOI prefix (Crossref head/registrant); empty: the publisher's name."""
+    schemas_dir: str = ""
+    """Folder of the JATS/Crossref XSD schemas (jats/, crossref/); empty: ../shared/schemas beside the project."""
     root: Path = field(default=Path("."), metadata={"internal": True})
     """Project folder the relative paths above resolve against (set when loading)."""
 
@@ -122,8 +142,8 @@ def _check_fields(data: dict[str, Any], where: str = "") -> tuple[dict[str, Any]
     if "style" in good and not _STYLE_NAME.fullmatch(good["style"]):
         problems.append(f"{where}setting 'style': expected the name of a folder under templates/ "
                         f"(letters, digits, '-', '_'), found {good['style']!r}")
-    if good.get("pdf_variant", "pdf/a-3b") not in ("pdf/a-3b", "pdf/a-3u"):
-        problems.append(f"{where}setting 'pdf_variant': expected pdf/a-3b or pdf/a-3u, found {good['pdf_variant']!r}")
+    if good.get("pdf_variant", "pdf/a-3b") not in PDF_VARIANTS:
+        problems.append(f"{where}setting 'pdf_variant': expected {', '.join(PDF_VARIANTS)}, found {good['pdf_variant']!r}")
     return good, problems
 
 
@@ -184,6 +204,9 @@ _BRIEFING_FIELDS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
     "status": (str, False, "draft or final"),
     "subject": (str, False, "a one-sentence description (text)"),
     "manuscript": (str, False, "the manuscript file name (text)"),
+    "number": (int, False, "the article number the DOI and landing URL are made from (integer, e.g. OJS's id)"),
+    "doi": (str, False, "the note's DOI when not made from doi_pattern (text, 10.PREFIX/SUFFIX)"),
+    "published": (dt.date, False, "the publication date (a TOML date; default: the © year alone)"),
 }
 
 
@@ -248,6 +271,9 @@ def load_briefing(folder: Path, config: Config) -> tuple[Briefing, Config]:
         sources=sources,
         keywords=tuple(data.get("keywords", ())),
         subject=values.get("subject", ""),
+        number=values.get("number"),
+        doi=values.get("doi", "").strip(),
+        published=values.get("published"),
     )
     return briefing, config
 

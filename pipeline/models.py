@@ -35,6 +35,10 @@ class Briefing:
     sources: tuple[SourceSpec, ...] = ()
     keywords: tuple[str, ...] = ()
     subject: str = ""
+    number: int | None = None
+    """Article number (e.g. OJS's id) the DOI and landing URL are made from."""
+    doi: str = ""
+    published: dt.date | None = None
 
 
 @dataclass(frozen=True)

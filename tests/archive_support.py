@@ -24,3 +24,15 @@ def build_outputs(project: Path) -> list[str]:
     assert report.ok, [o.error for o in report.outcomes if o.error]
     return report.slugs("built")
 
+
+def copy_built(project: Path, target: Path) -> Path:
+    """A copy of a built project (inputs and outputs, not the build state), to alter freely."""
+    shutil.copytree(project, target, ignore=shutil.ignore_patterns(".state"))
+    return target
+
+
+def read_xml(path: Path):
+    """The root element of an XML file, parsed without network access."""
+    from lxml import etree
+
+    return etree.parse(str(path), etree.XMLParser(no_network=True)).getroot()

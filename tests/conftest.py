@@ -70,3 +70,40 @@ def built(tmp_path_factory) -> Path:
     project = copy_root("archive_project", tmp_path_factory.mktemp("built"))
     build_outputs(project)
     return project
+
+
+@pytest.fixture(scope="session")
+def schemas_folder() -> Path:
+    """../shared/schemas (JATS and Crossref XSDs); skips the test when it is absent."""
+    folder = SHARED / "schemas"
+    if not folder.is_dir():
+        pytest.skip("../shared/schemas is absent")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def jats_schema(schemas_folder):
+    """The compiled JATS 1.3 schema (compiling takes seconds: once per session)."""
+    from pipeline.export.schemas import load_schema
+
+    return load_schema(schemas_folder, "jats")
+
+
+@pytest.fixture(scope="session")
+def crossref_schema(schemas_folder):
+    """The compiled Crossref 5.3.1 schema."""
+    from pipeline.export.schemas import load_schema
+
+    return load_schema(schemas_folder, "crossref")
+
+
+@pytest.fixture(scope="session")
+def bundled_built(tmp_path_factory) -> Path:
+    """A copy of the bundled project (briefings.toml and inputs/), built once per test session."""
+    from archive_support import build_outputs
+
+    project = tmp_path_factory.mktemp("bundled") / "project"
+    shutil.copytree(REPO / "inputs", project / "inputs")
+    shutil.copy(REPO / "briefings.toml", project / "briefings.toml")
+    build_outputs(project)
+    return project

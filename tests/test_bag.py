@@ -28,7 +28,19 @@ def test_bag_holds_final_notes_only_and_names_drafts(bag):
     assert bag.left_out == (("port-scanners", "status is 'draft', not final"),)
     payload = sorted(p.relative_to(bag.path / "data").as_posix() for p in (bag.path / "data").rglob("*") if p.is_file())
     assert payload == ["catalog.sqlite", f"{SLUG}/entities.csv", f"{SLUG}/entities.json", f"{SLUG}/{SLUG}.html",
-                       f"{SLUG}/{SLUG}.pdf", f"{SLUG}/meta.json"]
+                       f"{SLUG}/{SLUG}.jats.xml", f"{SLUG}/{SLUG}.pdf", f"{SLUG}/meta.json"]
+
+
+def test_bag_carries_a_fresh_jats_file_listed_in_the_catalog(bag, built):
+    from pipeline.export.jats import jats_document
+
+    jats = (bag.path / "data" / SLUG / f"{SLUG}.jats.xml").read_bytes()
+    assert jats == jats_document(load_config(built), built / "inputs" / SLUG, schemas=False)
+    assert b'article-type="meeting-report"' in jats
+    with sqlite3.connect(bag.path / "data" / "catalog.sqlite") as db:
+        names = [row[0] for row in db.execute("select name from files where slug = ?", (SLUG,))]
+    assert f"{SLUG}.jats.xml" in names
+    assert f"data/{SLUG}/{SLUG}.jats.xml" in (bag.path / "manifest-sha256.txt").read_text(encoding="utf-8")
 
 
 def test_bag_info_and_sha256_manifest(bag):

@@ -175,3 +175,76 @@ def test_check_revalidates_the_manuscript_sections(project):
     found = problems(project)
     assert any("heading '## Questoin and Answer' is not a house-style heading; did you mean '## Question and Answer'?" in p
                for p in found), found
+
+# --- tagged PDFs (pdf/a-3a, pdf/ua-1) and exported JATS ------------------------------------
+
+@pytest.fixture(scope="module")
+def tagged(tmp_path_factory):
+    """The archive project built as PDF/A-3a, with one note overridden to PDF/UA-1."""
+    from archive_support import copy_root
+
+    project = copy_root("archive_project", tmp_path_factory.mktemp("tagged"))
+    with open(project / "briefings.toml", "a", encoding="utf-8") as handle:
+        handle.write('pdf_variant = "pdf/a-3a"\n')
+    with open(project / "inputs" / "port-scanners" / "briefing.toml", "a", encoding="utf-8") as handle:
+        handle.write('\n[settings]\npdf_variant = "pdf/ua-1"\n')
+    build_outputs(project)
+    return project
+
+
+def test_tagged_pdfs_pass_the_accessibility_checks(tagged):
+    from pipeline.archive.tagged import claims_tagged
+
+    report = check_project(load_config(tagged))
+    assert report.ok, report.findings
+    for slug, part in ((SLUG, "pdfaid:conformance"), ("port-scanners", "pdfuaid:part")):
+        with pikepdf.open(pdf_of(tagged, slug)) as pdf:
+            assert claims_tagged(pdf) and pdf.open_metadata().get(part)
+
+
+def test_tagged_pdf_damage_is_reported(tagged):
+    from pipeline.archive.tagged import tagged_problems
+
+    with pikepdf.open(pdf_of(tagged)) as pdf:
+        assert tagged_problems(pdf) == []
+        del pdf.Root["/Lang"]
+        pdf.Root.ViewerPreferences.DisplayDocTitle = False
+        pdf.Root.MarkInfo.Marked = False
+        heading = next(e for e in _elements(pdf.Root.StructTreeRoot) if e.get("/S") == "/H2")
+        heading.S = pikepdf.Name("/H4")
+        figure = next(e for e in _elements(pdf.Root.StructTreeRoot) if e.get("/S") == "/P")
+        figure.S = pikepdf.Name("/Figure")
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots") or []:
+                if "/Contents" in annot:
+                    del annot["/Contents"]
+        found = "\n".join(tagged_problems(pdf))
+    for text in ("/Lang", "DisplayDocTitle", "/Marked true", "H4 follows H1", "figure has no alternate text",
+                 "link has no alternate description"):
+        assert text in found, found
+
+
+def _elements(node):
+    kids = node.get("/K")
+    for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            yield kid
+            yield from _elements(kid)
+
+
+def test_pdf_built_with_another_variant_is_reported(tagged):
+    findings = check_pdf(pdf_of(tagged), slug=SLUG, root=tagged, variant="pdf/a-3b")
+    assert any("built as pdf/a-3a, but the configured pdf_variant is pdf/a-3b" in f.problem for f in findings)
+
+
+def test_exported_jats_is_checked_against_schema_and_note(project, shared_dir):
+    from pipeline.export.jats import export_jats, jats_path
+
+    config = load_config(project)
+    assert export_jats(config, [SLUG]).ok
+    assert problems(project) == []
+    path = jats_path(config, SLUG)
+    path.write_bytes(path.read_bytes().replace(b"<volume>9</volume>", b"<volume>9</volume><bogus/>"))
+    found = problems(project)
+    assert any("fails the JATS 1.3 schema" in p and "bogus" in p for p in found)
+    assert any("older than the note" in p for p in found)

@@ -128,3 +128,20 @@ def test_a_manuscript_that_is_a_fifo_is_found_so_that_reading_it_fails(make_proj
     os.mkfifo(note)
     briefing, _ = load_briefing(project / "inputs" / "beta", load_config(project))
     assert briefing.manuscript == note  # not silently skipped (which would draft the note without it)
+
+@pytest.mark.parametrize("variant", ["pdf/a-3b", "pdf/a-3u", "pdf/a-3a", "pdf/ua-1"])
+def test_pdf_variants_accepted(tmp_path, variant):
+    (tmp_path / "briefings.toml").write_text(f'pdf_variant = "{variant}"\n')
+    assert load_config(tmp_path).pdf_variant == variant
+    assert Config().pdf_variant == "pdf/a-3b"  # the default is unchanged
+
+
+def test_briefing_number_doi_and_publication_date(make_project):
+    project = make_project("basic")
+    toml = project / "inputs" / "alpha" / "briefing.toml"
+    toml.write_text('number = 17\ndoi = "10.5555/x.17"\npublished = 2027-02-01\n' + toml.read_text())
+    briefing, _ = load_briefing(project / "inputs" / "alpha", load_config(project))
+    assert (briefing.number, briefing.doi, briefing.published.isoformat()) == (17, "10.5555/x.17", "2027-02-01")
+    toml.write_text('number = "seventeen"\n' + toml.read_text().split("\n", 3)[3])
+    with pytest.raises(ConfigError, match="field 'number': expected the article number"):
+        load_briefing(project / "inputs" / "alpha", load_config(project))

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -105,7 +105,7 @@ def bag_info(config: Config, included: Sequence[Candidate], issue: tuple[int, in
         "Date": (dates[0] if dates[0] == dates[-1] else f"{dates[0]}/{dates[-1]}") if dates else bagging.isoformat(),
         "External-Description": f"Journal-ready briefing notes of {config.journal}"
         + (f", volume {issue[0]}, issue {issue[1]}" if issue else "")
-        + ": PDF/A-3 with embedded sources, HTML, entity data and a catalog.sqlite index.",
+        + ": PDF/A-3 with embedded sources, HTML, JATS XML, entity data and a catalog.sqlite index.",
         "Briefing-Count": str(len(included)),
         "Briefings": [c.slug for c in included],
         "Licence": config.licence_url,
@@ -126,6 +126,7 @@ def make_bag(config: Config, out: Path, issue: tuple[int, int] | None = None, ch
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise PipelineError(f"{out}: already exists and is not an empty folder; choose a new --out")
     found = candidates(config, issue, check, allow_warnings)
+    jats = _jats_documents(config, found)
     included = [c for c in found if not c.reason]
     left_out = tuple((c.slug, c.reason) for c in found if c.reason)
     if not included:
@@ -142,6 +143,7 @@ def make_bag(config: Config, out: Path, issue: tuple[int, int] | None = None, ch
             for path in sorted(c.folder.iterdir()):
                 if path.is_file() and (path.suffix in PAYLOAD_SUFFIXES or path.name in PAYLOAD_NAMES):
                     shutil.copy2(path, target / path.name)
+            (target / f"{c.slug}.jats.xml").write_bytes(jats[c.slug])
             entries.append(CatalogEntry(c.slug, target, c.meta))
         build_catalog(staging / CATALOG_FILE, entries)
         bagit.make_bag(str(staging), bag_info(config, included, issue), processes=1, checksums=["sha256"])
@@ -158,6 +160,20 @@ def make_bag(config: Config, out: Path, issue: tuple[int, int] | None = None, ch
             shutil.rmtree(staging)
     refused = tuple(c.slug for c in found if c.reason and c.meta.get("status") == "final")
     return BagReport(out, tuple(c.slug for c in included), left_out, refused)
+
+
+def _jats_documents(config: Config, found: list[Candidate]) -> dict[str, bytes]:
+    """Fresh JATS of every candidate going in (validated when the schemas are found); one that fails is left out."""
+    from ..export.jats import jats_document
+
+    documents = {}
+    for n, c in enumerate(found):
+        if not c.reason:
+            try:
+                documents[c.slug] = jats_document(config, config.root / config.inputs_dir / c.slug)
+            except PipelineError as exc:
+                found[n] = replace(c, reason=f"no valid JATS: {str(exc).removeprefix(f'{c.slug}: ')}")
+    return documents
 
 
 def validate_bag(path: Path) -> list[str]:

@@ -86,7 +86,16 @@ def check_briefing(folder: Path, config: Config) -> list[Finding]:
         root=config.root,
         expected_text=(licence_sentence(config), copyright_line(briefing)),
         expected_attachments=embedded_files(briefing, pdf_path.parent),
-    )
+        variant=config.pdf_variant,
+    ) + _jats_findings(briefing, config)
+
+
+def _jats_findings(briefing: Briefing, config: Config) -> list[Finding]:
+    """The note's JATS file, when exported: valid against the schema (when found) and made from today's note."""
+    from ..export.jats import jats_file_problems, jats_path
+
+    path = jats_path(config, briefing.slug)
+    return [Finding(briefing.slug, _rel(path, config.root), p) for p in jats_file_problems(path, briefing.folder, config)]
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -155,9 +164,12 @@ def check_pdf(
     root: Path,
     expected_text: Sequence[str] = (),
     expected_attachments: Sequence[EmbeddedFile] = (),
+    variant: str | None = None,
 ) -> list[Finding]:
-    """Check one built PDF: parses cleanly, fonts embedded, PDF/A, text present, links, attachments."""
+    """Check one built PDF: parses cleanly, fonts embedded, PDF/A (or UA), tagging when claimed, text, links, attachments."""
     import pikepdf
+
+    from .tagged import claims_tagged, tagged_problems, variant_problems
 
     file = _rel(path, root)
     if not path.is_file():
@@ -172,9 +184,13 @@ def check_pdf(
         qpdf = [f"qpdf: {w}" for w in pdf.get_warnings()] + [f"qpdf syntax check: {p}" for p in pdf.check_pdf_syntax()]
         problems = [p.replace(f"{path}: ", "").replace(str(path), file) for p in qpdf]
         problems += _font_problems(pdf)
-        problems += _pdfa_problems(pdf)
+        # pdf/ua-1 is tagged but not PDF/A: no output intent, no AFRelationship. No variant given: expect PDF/A.
+        is_pdfa = variant is None or variant.startswith("pdf/a")
+        problems += _pdfa_problems(pdf) if is_pdfa else []
+        problems += variant_problems(pdf, variant) if variant else []
+        problems += tagged_problems(pdf) if claims_tagged(pdf) else []
         problems += _link_problems(pdf)
-        problems += _attachment_problems(pdf, expected_attachments, root)
+        problems += _attachment_problems(pdf, expected_attachments, root, relationships=is_pdfa)
     if not any(p.startswith("qpdf") for p in problems):
         problems += _pdfa_validator_problems(path)
     problems += _text_problems(path, expected_text)
@@ -261,7 +277,9 @@ def _pdfa_validator_problems(path: Path) -> list[str]:
         return []
     # Levels a and u add requirements to b; the validator judges the b level they include.
     report = pdfa.validate_written(path, f"{part}b")
-    violations = [f for f in report.findings if f.kind == "violation"]
+    # Judged at level b, the file's own letter (a or u) is itself reported: that rule is not broken.
+    violations = [f for f in report.findings if f.kind == "violation"
+                  and not (conformance != "b" and "pdfaid:conformance" in f.message)]
     problems = [f"PDF/A-{part}{conformance} rule {f.rule} at {f.where}: {f.message}" for f in violations[:MAX_PDFA_FINDINGS]]
     if len(violations) > MAX_PDFA_FINDINGS:
         problems.append(f"... and {len(violations) - MAX_PDFA_FINDINGS} more PDF/A violations")
@@ -300,7 +318,7 @@ def _link_problems(pdf) -> list[str]:
     return problems
 
 
-def _attachment_problems(pdf, expected: Sequence[EmbeddedFile], root: Path) -> list[str]:
+def _attachment_problems(pdf, expected: Sequence[EmbeddedFile], root: Path, relationships: bool = True) -> list[str]:
     """Each expected attachment is embedded, declares its relationship and matches its source's checksum."""
     problems = []
     attached = dict(pdf.attachments.items())
@@ -311,7 +329,7 @@ def _attachment_problems(pdf, expected: Sequence[EmbeddedFile], root: Path) -> l
             continue
         filespec = attached.pop(spec.name)
         relationship = str(filespec.obj.get("/AFRelationship", "")).lstrip("/")
-        if relationship != spec.relationship:
+        if relationships and relationship != spec.relationship:
             problems.append(f"attachment {spec.name!r}: expected relationship {spec.relationship}, found {relationship or 'none'}")
         embedded = hashlib.sha256(filespec.get_file().read_bytes()).hexdigest()
         if embedded != sha256_file(spec.path):
