@@ -46,7 +46,7 @@ def test_draft_has_every_house_style_section(project):
     assert note.key_events[0].startswith("On March 2, 2026, Ms. Rosa Delgado presented *Ports as Chokepoints")
     assert "A question-and-answer session with the audience followed." in note.key_events[0]
     # The chair's introduction becomes a sentence about the speaker.
-    assert note.nature_of_discussion[0].startswith("Ms. Delgado spent ten years as a customs analyst")
+    assert note.nature_of_discussion[0].startswith("The chair introduced Ms. Rosa Delgado, who spent ten years as a customs analyst")
     assert note.presentation and 4 <= len(note.key_points) <= 6
     # Three exchanges: a questioner, a question relayed by the chair, a two-part question.
     assert len(note.questions) == 3
