@@ -12,6 +12,7 @@ import numpy as np
 import yaml
 
 from ..errors import PipelineError
+from ..ingest.speakers import person_words
 from ..ingest.textlayer import readable
 from ..ingest.transcript import ANSWER, INTRO, TALK, Transcript, clean_spoken, split_sentences, structure_transcript
 from ..models import Briefing, Entity, Note, QuestionAnswer, Source
@@ -19,7 +20,7 @@ from .attribution import Cast, also_spoke, cast_of, chair_introduction, multi_wa
 from .qa import ANSWER_WORDS, PLEASANTRY as _PLEASANTRY, condense_answer, condense_question
 from .references import further_reading, md_escape
 from .reported import REPORTING_VERBS, Person, lower_first, presenter_person, proper_words, report, third_person
-from .salience import GENERIC, STOPWORDS, rank_sentences, similarity_matrix, stem, tokens, topic_terms
+from .salience import GENERIC, STOPWORDS, rank_sentences, similarity_matrix, stem, textrank, tokens, topic_terms
 from .select import one_per_segment, select_covering, topic_segments
 from .trace import Span, Trace, TracedSentence, metadata_span
 from .verify import Speakers, attribution_problems, out_of_source
@@ -48,13 +49,30 @@ _SIGNPOST = re.compile(
 # Sentences that tell the audience to do something: never put "X said that" in front of them.
 IMPERATIVE = re.compile(r"^(?:Look|Think|Consider|Imagine|Take|Remember|Note|See|Let|Keep|Picture|Compare|Ask|Go)\b")
 
+# A fragment: a sentence broken off or picked up mid-way ("—but what I would say", "No.", "… get themselves—.").
+_FRAGMENT = re.compile(r"^[\W_]|^[a-z]|[—–-]\W*$|\.\.\.\W*$|…\W*$")
+# Courtesies inside a sentence ("That's a very good question, Janet, because …", "First of all, thank you").
+_COURTESY = re.compile(r"\b(?:thank you|thanks|(?:very |really )?(?:good|great|fair|important) question|diolch|good (?:morning|afternoon|evening))\b", re.I)
+
+
+def fragment(text: str) -> bool:
+    """Whether a sentence is a fragment or a courtesy rather than a statement a note can report."""
+    return bool(_FRAGMENT.search(text) or _COURTESY.search(text)) or len(text.split()) < 4
+
+
 def transcript_sentences(transcript: Transcript) -> list[Sentence]:
-    """Every sentence of every turn, cleaned of fillers and artefacts, with the cues it spans."""
+    """Every sentence of every turn, cleaned of fillers and artefacts, with the cues it spans; a speaker's
+    first name said as an address at its start ("Suzy, what we're seeing …") is dropped."""
     result: list[Sentence] = []
+    first_names = {w for n in {t.speaker for t in transcript.turns if t.speaker} for w in person_words(n)[:1]}
     for t, turn in enumerate(transcript.turns):
         for a, b in split_sentences(turn.text):
             raw = turn.text[a:b]
             text = clean_spoken(raw)
+            address = re.match(r"([A-Z][\w'’-]+),\s+(?=[a-z])", text)
+            if address and address.group(1).lower() in first_names:
+                text = text[address.end():]
+                text = text[:1].upper() + text[1:]
             if not re.search(r"[A-Za-z]{2}", text):
                 continue
             if text[-1] not in ".?!":
@@ -87,7 +105,7 @@ def _usability(sentence: Sentence, person: Person) -> float:
     text = sentence.text
     if sentence.role not in (TALK, ANSWER) or len(text.split()) < 6 or text.endswith("?"):
         return 0.0
-    if _PLEASANTRY.match(text) or third_person(text, person) is None:
+    if _PLEASANTRY.match(text) or fragment(text) or third_person(text, person) is None:
         return 0.0
     if _SIGNPOST.match(text):
         return 0.0  # "Let me start with …" announces content, it is not content
@@ -134,7 +152,7 @@ def agenda_items(sentences: Sequence[Sentence]) -> set[int]:
 
 
 def salience(sentences: Sequence[Sentence], slides: Sequence[Source], entities: Sequence[Entity], person: Person,
-             sim: np.ndarray | None = None) -> np.ndarray:
+             sim: np.ndarray | None = None, centrality: np.ndarray | None = None) -> np.ndarray:
     """Each sentence's salience: centrality in the transcript, raised by entity weight and by overlap with the slides."""
     texts = [s.text for s in sentences]
     agenda = agenda_items(sentences)
@@ -146,7 +164,7 @@ def salience(sentences: Sequence[Sentence], slides: Sequence[Source], entities: 
         overlap = sum(1 for t in terms if t in slide_terms) / len(terms) if terms and slide_terms else 0.0
         factor = 0.1 if sentence.index in agenda else 1.0
         boosts.append((1 + 0.6 * weight + 0.4 * overlap) * _usability(sentence, person) * factor)
-    return rank_sentences(texts, boosts, sim)
+    return rank_sentences(texts, boosts, sim, centrality)
 
 
 # ---- The note's sections -----------------------------------------------------------------------
@@ -215,7 +233,8 @@ def _display_phrase(phrase: str, proper: frozenset[str]) -> str:
 _NOT_THEMES = GENERIC | frozenset(
     "chair minister thank thanks mr mrs ms dr hon member members committee question questions answer meeting session "
     "colleague colleagues point points sure obviously certainly absolutely today yesterday tomorrow week weeks month months "
-    "really important different good great little able clear course minute minutes hour hours issue issues work".split()
+    "really important different good great little able clear course minute minutes hour hours issue issues work already "
+    "again also actually perhaps obviously".split()
 )
 
 
@@ -342,7 +361,7 @@ def _plan_exchanges(transcript: Transcript, sentences: Sequence[Sentence], score
             continue
         question = " ".join(text for _, text in asked)
         said = [s for t in ex.answers for s in by_turn.get(t, [])]
-        answer = condense_answer(said, question, lambda s: third_person(s.text, cast.subject(s.span.speaker)) is not None, ANSWER_WORDS)
+        answer = condense_answer(said, question, lambda s: not fragment(s.text) and third_person(s.text, cast.subject(s.span.speaker)) is not None, ANSWER_WORDS)
         reported: list[tuple[str, Sentence]] = []
         previous = None
         for s in answer:
@@ -379,7 +398,7 @@ def _key_points(candidates: Sequence[Sentence], scores: np.ndarray, segments: li
         s = by_index.get(i)
         if s is None or not 8 <= len(s.text.split()) <= 45 or re.search(r"\b(you|your|we|us|our)\b", s.text, re.I):
             return False
-        if _SIGNPOST.match(s.text) or IMPERATIVE.match(s.text) or re.match(r"(It|This|That|These|Those|They|He|She|There|But|And|So)\b", s.text):
+        if _SIGNPOST.match(s.text) or IMPERATIVE.match(s.text) or re.match(r"(It|This|That|These|Those|They|He|She|There|But|And|So|Yes|No|Well|Again|Also)\b", s.text):
             return False
         return third_person(s.text, cast.subject(s.span.speaker)) is not None and not s.text.endswith("?")
 
@@ -413,7 +432,8 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     known = [m.text for e in entities for m in e.mentions] + [e.name for e in entities] if entities else None
     proper = proper_words([s.text for s in sentences], known)
     sim = similarity_matrix([s.text for s in sentences]) if sentences else np.zeros((0, 0))
-    scores = salience(sentences, slides, entities, person, sim)
+    centrality = textrank(sim)
+    scores = salience(sentences, slides, entities, person, sim, centrality)
     own = [s for s in sentences if s.span.speaker == cast.presenter and s.role in (TALK, ANSWER)]
     out = DraftedSections(cast.speakers)
     name_words = frozenset(w.lower().strip(".") for n in cast.words for w in n.split())
@@ -423,7 +443,15 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     exchanges = _plan_exchanges(transcript, sentences, scores, cast, proper, 700 if cast.multi else 900, warnings)
     in_answers = {s.index for _, reported in exchanges for _, s in reported}
     qa_words = sum(len(t.split()) for asked, reported in exchanges for t in [*(x for _, x in asked), *(x for x, _ in reported)])
-    pool = [s for s in own if s.index not in in_answers]
+    # The overview: the most central statement of each part of the session, whoever made it (by name).
+    by_index = {s.index: s for s in sentences}
+    spoken = [s for s in sentences if s.span.speaker not in cast.chairs and s.role != INTRO]
+    overview_rows = topic_segments([s.index for s in spoken], sim, 4 if cast.multi else 2)
+    general = rank_sentences([s.text for s in sentences], [1.0 if 8 <= len(s.text.split()) <= 45 and not s.text.endswith("?")
+                                                           and not _PLEASANTRY.match(s.text) and not fragment(s.text) else 0.0 for s in sentences], sim, centrality)
+    overview = [i for i in one_per_segment(overview_rows, general, lambda i: i not in in_answers and third_person(
+        by_index[i].text, cast.subject(by_index[i].span.speaker)) is not None, 3 if cast.multi else 1)]
+    pool = [s for s in own if s.index not in in_answers and s.index not in overview]
     own_words = sum(len(s.text.split()) for s in pool)
     budget = max(400, min(900, int(0.4 * own_words), 1750 - 450 - qa_words))
     rows = [s.index for s in pool]
@@ -437,14 +465,7 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     intro += [pair for pair in _biography(sentences, cast) if pair[1] not in [s for _, s in intro]]
     for text, s in intro[:3]:
         out.add("nature_of_discussion", 0, text, [s.span])
-    # The overview: the most central statement of each part of the session, whoever made it (by name).
-    spoken = [s for s in sentences if s.span.speaker not in cast.chairs and s.role != INTRO]
-    overview_rows = topic_segments([s.index for s in spoken], sim, 4 if cast.multi else 2)
-    general = rank_sentences([s.text for s in sentences], [1.0 if 8 <= len(s.text.split()) <= 45 and not s.text.endswith("?")
-                                                           and not _PLEASANTRY.match(s.text) else 0.0 for s in sentences], sim)
-    by_index = {s.index: s for s in sentences}
-    for k, i in enumerate(one_per_segment(overview_rows, general, lambda i: third_person(by_index[i].text, cast.subject(by_index[i].span.speaker)) is not None,
-                                          3 if cast.multi else 1)):
+    for k, i in enumerate(overview):
         s = by_index[i]
         text = _framed(s, cast.subject(s.span.speaker), proper, "argued" if k == 0 else "noted")
         if text:
@@ -467,7 +488,9 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
             if first:
                 text = _framed(s, person, proper, REPORTING_VERBS[p % len(REPORTING_VERBS)])
             else:
-                text = report(s.text, person, proper, "added", frame=k % 3 == 0, first=False, quote_plural=True)
+                text = report(s.text, person, proper, "added", frame=k % 3 == 0, first=False)
+                if text is not None and re.search(r"\b(?:we|us|our|you|your)\b", text, re.I) and "“" not in text:
+                    text = None  # whose "we"? a continuation is left out rather than quoted again and again
             if text is not None and out.add("presentation", p, text, [s.span]):
                 first = False
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable, Sequence
 
 from ..ingest.speakers import name_forms
@@ -64,6 +65,12 @@ class Speakers:
             table.setdefault(form.lower(), set()).add(name)
         return cls(presenter, frozenset(chairs), everyone, {k: frozenset(v) for k, v in table.items()})
 
+    @cached_property
+    def pattern(self) -> re.Pattern:
+        """One expression finding every name form, longest first (built once per cast: hearings have dozens)."""
+        forms = sorted(self.forms, key=len, reverse=True) or ["\x00"]
+        return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(f) for f in forms) + r")(?!\w)")
+
 
 def out_of_source(text: str, spans: Sequence[Span], speakers: Speakers | None = None) -> list[str]:
     """The words of a drafted sentence found neither in its source spans' wording, nor in the reporting list,
@@ -94,19 +101,15 @@ def attribution_problems(text: str, spans: Sequence[Span], speakers: Speakers, *
     problems: list[str] = []
     low = text.lower()
     named: set[str] = set()
-    # Longest forms first, so "dr. amara okafor" is one mention, not three.
-    taken: list[tuple[int, int]] = []
-    for form in sorted(speakers.forms, key=len, reverse=True):
-        for match in re.finditer(rf"(?<![\w.]){re.escape(form)}(?![\w])", low):
-            if any(a < match.end() and match.start() < b for a, b in taken):
-                continue
-            taken.append(match.span())
-            if form in quoted:
-                continue  # the source itself names this person: reported, not attributed
-            who = speakers.forms[form]
-            named |= who
-            if not who & sources:
-                problems.append(f"names {sorted(who)[0]!r} but comes from {sorted(filter(None, sources))!r}")
+    # One pass of the longest forms first, so "dr. amara okafor" is one mention, not three.
+    for match in speakers.pattern.finditer(low):
+        form = match.group(0)
+        if form in quoted:
+            continue  # the source itself names this person: reported, not attributed
+        who = speakers.forms[form]
+        named |= who
+        if not who & sources:
+            problems.append(f"names {sorted(who)[0]!r} but comes from {sorted(filter(None, sources))!r}")
     if _CHAIR_ROLE.search(text) and "the chair" not in quoted and not sources & speakers.chairs:
         problems.append(f"says 'the chair' but comes from {sorted(filter(None, sources))!r}")
     if _ASKER_ROLE.search(text) and speakers.presenter in sources:

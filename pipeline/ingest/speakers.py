@@ -96,12 +96,12 @@ def _holder(label: str) -> str | None:
         return None
     inner = re.search(r"\(([^(),]*)", label)
     name = " ".join(inner.group(1).split()) if inner else ""
-    if not name or not looks_like_label(name) or len(_person_words(name)) < 2:
+    if not name or not looks_like_label(name) or len(person_words(name)) < 2:
         return None
     return name
 
 
-def _person_words(name: str) -> list[str]:
+def person_words(name: str) -> list[str]:
     """The words naming a person: lower-cased, without titles, punctuation or post-nominal letters."""
     words = [w.strip(".’'-,") for w in name.split()]
     words = [w for w in words if w]
@@ -115,11 +115,11 @@ def _name_key(label: str) -> tuple[str, ...]:
     the key of its named holder, and an unnamed office ("The Chair") a key of its own."""
     holder = _holder(label)
     if holder:
-        return tuple(_person_words(holder))
+        return tuple(person_words(holder))
     base = _base(label)
     if _OFFICE.match(base) and base.lower().startswith("the "):
         return ("office", " ".join(base.lower().split()))
-    key = tuple(_person_words(base))
+    key = tuple(person_words(base))
     return key or tuple(w.strip(".’'-").lower() for w in base.split() if w.strip(".’'-"))
 
 
