@@ -67,8 +67,9 @@ def cast_of(transcript: Transcript, person: Person) -> Cast:
     total = sum(words.values()) or 1
     chairs = frozenset(transcript.moderators)
     presenter = transcript.presenter_label
+    # Substantive: a named speaker other than the presenter and the chairs with a real share of the words.
     others = tuple(s for s, n in words.most_common() if s != presenter and s not in chairs and not is_role_label(s)
-                   and n >= max(100, 0.02 * total))
+                   and n >= max(60, 0.02 * total))
     extra = {form: presenter for form in name_forms(person.full) + [person.short]} if presenter else {}
     speakers = Speakers.of(presenter, chairs, list(words), extra)
     return Cast(presenter, person, chairs, dict(words), others, speakers)
@@ -80,23 +81,19 @@ def chair_introduction(transcript: Transcript, sentences: Sequence, cast: Cast, 
     procedure left out; at most `limit`, as (text, sentence) pairs."""
     forms = [f.lower() for f in name_forms(cast.presenter or "") + [cast.person.short, cast.person.full] if len(f) > 3]
     subject_words = {w for w in re.findall(r"[a-z]{5,}", title.lower())}
-    found: list[tuple[str, object]] = []
+    found: list[tuple[bool, str, object]] = []
     for s in sentences:
         if s.role != INTRO or s.span.speaker not in cast.chairs or _PROCEDURE.search(s.text) or s.text.endswith("?"):
             continue
         low = s.text.lower()
         names = any(f in low for f in forms)
         who = next((m for f in forms for m in [re.search(rf"(?i)\b({re.escape(f)}),\s+who\s+(?P<rest>\S.*)$", s.text)] if m), None)
-        if who:
-            found.append((f"The chair introduced {who.group(1)}, who {who['rest']}", s))
-            if len(found) == limit:
-                break
-            continue
-        if re.search(r"\b(?:talk|title|titled|called)\b", s.text, re.I):
-            continue  # the title is in KEY EVENTS already
         on_topic = len(subject_words & set(re.findall(r"[a-z]{5,}", low))) >= 2
-        if not (names or on_topic) or len(s.text.split()) < 6:
+        if who:
+            found.append((True, f"The chair introduced {who.group(1)}, who {who['rest']}", s))
             continue
+        if re.search(r"\b(?:talk|title|titled|called)\b", s.text, re.I) or not (names or on_topic) or len(s.text.split()) < 6:
+            continue  # the title is in KEY EVENTS already
         welcome = _WELCOME.match(s.text)
         if welcome:
             text = f"The chair welcomed {welcome['rest']}"
@@ -106,10 +103,10 @@ def chair_introduction(transcript: Transcript, sentences: Sequence, cast: Cast, 
             text = f"The chair said: “{s.text}”"
         else:
             text = f"The chair noted that {lower_first(s.text, frozenset())}"
-        found.append((text, s))
-        if len(found) == limit:
-            break
-    return found
+        found.append((names, text, s))
+    # Sentences naming the speaker first, then those on the subject; kept in the order spoken.
+    ranked = sorted(range(len(found)), key=lambda k: (not found[k][0], k))[:limit]
+    return [(found[k][1], found[k][2]) for k in sorted(ranked)]
 
 
 def also_spoke(cast: Cast, limit: int = 8) -> str | None:

@@ -18,7 +18,8 @@ PLEASANTRY = re.compile(
 )
 SELF_INTRO = re.compile(r"\b(?:my name is|I'm an?\b|I am an?\b|I work (?:at|for|in)|I(?:'m| am) (?:with|from)|I spent|I retired|I'm retired)", re.I)
 _QUESTION_PREFIX = re.compile(
-    r"^(?:(?:and |so )?my (?:first |second |next |last |final )?(?:question|follow-up) (?:is|would be)(?: this| simply)?(?:,|:| that)?\s+|"
+    r"^(?:(?:and |so )?my (?:first |second |next |last |final )?(?:question|follow-up) (?:is|would be)(?: this| simply)?"
+    r"(?: (?:for|to) (?:the |Dr\.? |Mr\.? |Mrs\.? |Ms\.? |Prof\.? )?[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)?(?:,|:| that)?\s+|"
     r"the question is(?:,|:)?\s+|what I wanted to ask (?:is|was)(?:,|:)?\s+|I guess my question is(?:,|:)?\s+|quick question(?:,|:)\s+|"
     r"(?:so |and )?I(?:'d| would) (?:just )?like to ask(?: you)?(?:,|:)?\s+(?=(?:what|why|how|when|where|who|which|whether|if)\b))",
     re.I,
@@ -26,8 +27,9 @@ _QUESTION_PREFIX = re.compile(
 RELAY_PREFIX = re.compile(r"^[^:?]{0,120}\b(?:question|asks|asking|writes|wants to know)\b[^:?]{0,60}:\s*", re.I)
 # Words of address that open or close a question ("Mr. Chair, …", "…, Minister?").
 _ADDRESS = (r"(?:(?:Mr|Mrs|Ms|Madam|Madame)\.?\s+(?:Chair(?:man|woman)?|Speaker|President|(?:Deputy )?(?:Prime )?Minister)|"
-            r"(?:Deputy |Prime |Cabinet |First )*Minister|Chair|Sir|Madam|Cabinet Secretary|Secretary)")
-_VOCATIVE_HEAD = re.compile(rf"^(?:{_ADDRESS})\s*,\s*")
+            r"(?:Deputy |Prime |Cabinet |First )*Minister|Chair|Sir|Madam|Cabinet Secretary|Secretary|"
+            r"(?:Dr|Mr|Mrs|Ms|Prof|Professor|Minister)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)")
+_VOCATIVE_HEAD = re.compile(rf"^(?:{_ADDRESS})\s*,\s*(?!who\b|whose\b|which\b)")
 _VOCATIVE_TAIL = re.compile(rf",\s*(?:{_ADDRESS})\s*(?=[?.!,])")
 _FLOOR = re.compile(r"\b(?:can you hear|is (?:this|the) mic|are you there|can I come in|may I|go ahead)\b", re.I)
 _ASKING = re.compile(r"(?i)^(?:what|why|how|when|where|who|whom|which|whether|is|are|was|were|do|does|did|can|could|would|will|"
@@ -80,7 +82,8 @@ def condense_question(sentences: Sequence[Said], relayed: Callable[[Said], bool]
         chosen.append(kept[k])
     if pick > 0:
         before = kept[pick - 1][1]
-        if not _asks(before) and len(before.split()) >= 5 and len(before.split()) + sum(len(t.split()) for _, t in chosen) <= limit:
+        # Only a sentence that points at the speaker's words sets a question up ("You said … . Why?").
+        if not _asks(before) and re.search(r"(?i)\b(?:you|your)\b", before) and len(before.split()) >= 5 and len(before.split()) + sum(len(t.split()) for _, t in chosen) <= limit:
             chosen.insert(0, kept[pick - 1])
     return chosen
 

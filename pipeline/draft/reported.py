@@ -85,7 +85,7 @@ _KNOWN_VERBS = frozenset(
 _ADVERB = frozenset("just also always never still often really only even actually personally certainly usually".split())
 _IRREGULAR = {"am": "is", "have": "has", "do": "does", "don't": "doesn't", "haven't": "hasn't", "go": "goes", "'m": "is"}
 # Openings that read wrongly after "X explained that": answers, imperatives, exclamations.
-_UNFRAMED = re.compile(r"^(?:Yes|No|But|And|Or|Yet|Because|Quite|Look|Think|Consider|Imagine|Take|Remember|Note|See|Let|Keep|Picture|Compare|Ask|Go|Please)\b")
+_UNFRAMED = re.compile(r"^(?:Yes|No|Not|But|And|Or|Yet|Because|Quite|Look|Think|Consider|Imagine|Take|Remember|Note|See|Let|Keep|Picture|Compare|Ask|Go|Please)\b")
 # Words that open sentences but are never names.
 _FUNCTION_WORDS = frozenset(
     "a an the this that these those it its they there here what which who when where why how if so and but or "

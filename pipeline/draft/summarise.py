@@ -17,7 +17,7 @@ from ..ingest.textlayer import readable
 from ..ingest.transcript import ANSWER, INTRO, TALK, Transcript, clean_spoken, split_sentences, structure_transcript
 from ..models import Briefing, Entity, Note, QuestionAnswer, Source
 from .attribution import Cast, also_spoke, cast_of, chair_introduction, multi_warning
-from .qa import ANSWER_WORDS, PLEASANTRY as _PLEASANTRY, condense_answer, condense_question
+from .qa import ANSWER_WORDS, PLEASANTRY as _PLEASANTRY, condense_answer, condense_question, strip_address
 from .references import further_reading, md_escape
 from .reported import REPORTING_VERBS, Person, lower_first, presenter_person, proper_words, report, third_person
 from .salience import GENERIC, STOPWORDS, rank_sentences, similarity_matrix, stem, textrank, tokens, topic_terms
@@ -69,6 +69,7 @@ def transcript_sentences(transcript: Transcript) -> list[Sentence]:
         for a, b in split_sentences(turn.text):
             raw = turn.text[a:b]
             text = clean_spoken(raw)
+            text = strip_address(text)
             address = re.match(r"([A-Z][\w'’-]+),\s+(?=[a-z])", text)
             if address and address.group(1).lower() in first_names:
                 text = text[address.end():]
@@ -398,7 +399,7 @@ def _key_points(candidates: Sequence[Sentence], scores: np.ndarray, segments: li
         s = by_index.get(i)
         if s is None or not 8 <= len(s.text.split()) <= 45 or re.search(r"\b(you|your|we|us|our)\b", s.text, re.I):
             return False
-        if _SIGNPOST.match(s.text) or IMPERATIVE.match(s.text) or re.match(r"(It|This|That|These|Those|They|He|She|There|But|And|So|Yes|No|Well|Again|Also)\b", s.text):
+        if _SIGNPOST.match(s.text) or IMPERATIVE.match(s.text) or re.match(r"(It|This|That|These|Those|They|He|She|There|But|And|So|Yes|No|Not|Well|Again|Also)\b", s.text):
             return False
         return third_person(s.text, cast.subject(s.span.speaker)) is not None and not s.text.endswith("?")
 

@@ -85,7 +85,8 @@ def out_of_source(text: str, spans: Sequence[Span], speakers: Speakers | None = 
             allowed.update(words(span.speaker))
     if speakers is not None and speakers.presenter:
         allowed.update(w for form, who in speakers.forms.items() if speakers.presenter in who for w in words(form))
-    return [w for w in words(text) if w not in allowed]
+    # A name may take the possessive the rewrite gives it ("my team" → "Dr. Park's team").
+    return [w for w in words(text) if w not in allowed and not (w.endswith("'s") and w[:-2] in allowed)]
 
 
 def attribution_problems(text: str, spans: Sequence[Span], speakers: Speakers, *, previous: str | None = None) -> list[str]:
@@ -104,6 +105,8 @@ def attribution_problems(text: str, spans: Sequence[Span], speakers: Speakers, *
     # One pass of the longest forms first, so "dr. amara okafor" is one mention, not three.
     for match in speakers.pattern.finditer(low):
         form = match.group(0)
+        if " " not in form and not text[match.start()].isupper():
+            continue  # a surname that is also a word ("said", "fast", "park") names someone only when capitalised
         if form in quoted:
             continue  # the source itself names this person: reported, not attributed
         who = speakers.forms[form]

@@ -127,9 +127,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if match.group(0).startswith(".") and len(match.group(0).rstrip("\"'”’)]")) == 1:
             word = re.search(r"([\w.]+)\.$", text[start:match.start() + 1])
             token = word.group(1).lower() if word else ""
-            if token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
-                continue
             following = text[end:].lstrip()
+            if token == "no" and not following[:1].isdigit():
+                pass  # "No. Sorry, …" ends a sentence; only "No. 5" abbreviates "number"
+            elif token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
+                continue
             if following[:1].islower() or following[:1].isdigit() and re.search(r"\d$", text[:match.start()]):
                 continue
         while start < len(text) and text[start].isspace():
@@ -259,6 +261,8 @@ def structure_transcript(source: Source, presenter: str) -> Transcript:
     roles: list[str] = []
     qa_start: int | None = None
     last: tuple[str | None, str] | None = None  # speaker and role of the last substantive turn
+    answerers: set[str | None] = {label}
+    chaired = False  # whether a chair has spoken since the last substantive turn
     for i, (speaker, members) in enumerate(groups):
         text = " ".join(s.text for _, s in members)
         if speaker in chairs:
@@ -276,13 +280,17 @@ def structure_transcript(source: Source, presenter: str) -> Transcript:
         elif speaker != label and asks(text):
             qa_start = i if qa_start is None else qa_start
             role = QUESTION
-        elif last is not None and last[1] in (QUESTION, ANSWER) and (last[0] != speaker or last[1] == ANSWER):
-            # Whoever speaks after a question (the presenter, another witness of a panel) answers it.
+        elif last is not None and (last[1] == QUESTION and last[0] != speaker or
+                                   last[1] == ANSWER and (not chaired or speaker in answerers)):
+            # Whoever speaks right after a question answers it; after an answer, another witness of the panel
+            # adds to it, but a member given the floor by the chair is not answering.
             role = ANSWER
+            answerers.add(speaker)
         else:
             qa_start = i if qa_start is None and speaker != label else qa_start
             role = REMARK
         roles.append(role)
+        chaired = role in (MODERATOR, INTRO) or (chaired and role in (MODERATOR, INTRO))
         if role not in (MODERATOR, INTRO):
             last = (speaker, role)
     exchanges = _pair(roles, [s for s, _ in groups])
@@ -331,7 +339,8 @@ _HEDGE = re.compile(
 )
 _LIKE = re.compile(r"\blike,\s+", re.I)
 # Discourse markers that open a spoken sentence but add nothing to a written one.
-_OPENER = re.compile(r"^(?:(?:so|and|okay|ok|alright|all right|oh)\b,?\s+|(?:right|well|now|yeah|anyway|sorry|um|uh)\s*[,.]\s*)+", re.I)
+_OPENER = re.compile(r"^(?:(?:so|and|okay|ok|alright|all right|oh)\b,?\s+|(?:right|well|now|yeah|anyway|sorry|um|uh)\s*[,.]\s*|"
+                     r"if I (?:may|might|could|can) (?:just )?(?:add|say|come in|answer)(?: to that| that)?,\s*)+", re.I)
 # Words that may legitimately be doubled ("that that", "had had").
 _DOUBLE_OK = frozenset({"that", "had"})
 _REPEAT = re.compile(r"\b(\w+(?:\s+\w+){0,3})(?:(?:\s*,\s*|\s*[-–—]+\s*|\s+)\1\b)+", re.I)
