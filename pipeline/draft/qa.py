@@ -29,7 +29,7 @@ RELAY_PREFIX = re.compile(r"^[^:?]{0,120}\b(?:question|asks|asking|writes|wants 
 _ADDRESS = (r"(?:(?:Mr|Mrs|Ms|Madam|Madame)\.?\s+(?:Chair(?:man|woman)?|Speaker|President|(?:Deputy )?(?:Prime )?Minister)|"
             r"(?:Deputy |Prime |Cabinet |First )*Minister|Chair|Sir|Madam|Cabinet Secretary|Secretary|"
             r"(?:Dr|Mr|Mrs|Ms|Prof|Professor|Minister)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)")
-_VOCATIVE_HEAD = re.compile(rf"^(?:{_ADDRESS})\s*,\s*(?!who\b|whose\b|which\b)")
+_VOCATIVE_HEAD = re.compile(rf"^(?:{_ADDRESS})\s*,(?!\s*(?:who|whose|which)\b)\s*")
 _VOCATIVE_TAIL = re.compile(rf",\s*(?:{_ADDRESS})\s*(?=[?.!,])")
 _FLOOR = re.compile(r"\b(?:can you hear|is (?:this|the) mic|are you there|can I come in|may I|go ahead)\b", re.I)
 _ASKING = re.compile(r"(?i)^(?:what|why|how|when|where|who|whom|which|whether|is|are|was|were|do|does|did|can|could|would|will|"
