@@ -97,10 +97,10 @@ def chair_introduction(transcript: Transcript, sentences: Sequence, cast: Cast, 
         welcome = _WELCOME.match(s.text)
         if welcome:
             text = f"The chair welcomed {welcome['rest']}"
+        elif re.search(r"(?i)\bwelcome\b", s.text):
+            text = f"The chair said: “{s.text}”"
         elif re.search(r"\b(?:I|I'm|I've|me|my|we|us|our|you|your)\b", s.text, re.I) or third_person(s.text, CHAIR) is None:
             continue
-        elif re.match(r"(?i)welcome to\b", s.text):
-            text = f"The chair said: “{s.text}”"
         else:
             text = f"The chair noted that {lower_first(s.text, frozenset())}"
         found.append((names, text, s))

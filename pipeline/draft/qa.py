@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Protocol, Sequence
 
+from ..ingest.transcript import INDIRECT_QUESTION
 from .salience import rank_sentences, similarity_matrix
 
 QUESTION_WORDS = 60
@@ -26,7 +27,7 @@ _QUESTION_PREFIX = re.compile(
 )
 RELAY_PREFIX = re.compile(r"^[^:?]{0,120}\b(?:question|asks|asking|writes|wants to know)\b[^:?]{0,60}:\s*", re.I)
 # Words of address that open or close a question ("Mr. Chair, …", "…, Minister?").
-_ADDRESS = (r"(?:(?:Mr|Mrs|Ms|Madam|Madame)\.?\s+(?:Chair(?:man|woman)?|Speaker|President|(?:Deputy )?(?:Prime )?Minister)|"
+_ADDRESS = (r"(?:(?:Mr|Mrs|Ms|Madam|Madame)\.?\s*(?:Chair(?:man|woman)?|Speaker|President|(?:Deputy )?(?:Prime )?Minister)|"
             r"(?:Deputy |Prime |Cabinet |First )*Minister|Chair|Sir|Madam|Cabinet Secretary|Secretary|"
             r"(?:Dr|Mr|Mrs|Ms|Prof|Professor|Minister)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)")
 _VOCATIVE_HEAD = re.compile(rf"^(?:{_ADDRESS})\s*,(?!\s*(?:who|whose|which)\b)\s*")
@@ -50,7 +51,9 @@ def strip_address(text: str) -> str:
 
 
 def _asks(text: str) -> bool:
-    return text.rstrip("\"'”’) ").endswith("?") and len(text.split()) >= 4 and not _FLOOR.search(text)
+    """A question sentence (or an indirect one) of four words or more that does not just manage the floor."""
+    question = text.rstrip("\"'”’) ").endswith("?") or INDIRECT_QUESTION.search(text) or re.match(r"(?i)whether\b", text)
+    return bool(question) and len(text.split()) >= 4 and not _FLOOR.search(text)
 
 
 def condense_question(sentences: Sequence[Said], relayed: Callable[[Said], bool] = lambda s: False,

@@ -50,9 +50,16 @@ _SIGNPOST = re.compile(
 IMPERATIVE = re.compile(r"^(?:Look|Think|Consider|Imagine|Take|Remember|Note|See|Let|Keep|Picture|Compare|Ask|Go)\b")
 
 # A fragment: a sentence broken off or picked up mid-way ("—but what I would say", "No.", "… get themselves—.").
-_FRAGMENT = re.compile(r"^[\W_]|^[a-z]|[—–-]\W*$|\.\.\.\W*$|…\W*$")
+_FRAGMENT = re.compile(r"^[\W_]|^[a-z]|[—–-]\W*$|\.\.\.\W*$|…\W*$|"
+                       r"\b(?i:the|a|an|these|those|to|of|and|or|with|for|our|their|its|my|your|by|from|into|than)\W*$")
 # Courtesies inside a sentence ("That's a very good question, Janet, because …", "First of all, thank you").
-_COURTESY = re.compile(r"\b(?:thank you|thanks|(?:very |really )?(?:good|great|fair|important) question|diolch|good (?:morning|afternoon|evening))\b", re.I)
+_COURTESY = re.compile(r"\b(?:thank(?:s|ing)?|grateful|(?:very |really )?(?:good|great|fair|important|excellent) question|diolch|"
+                       r"good (?:morning|afternoon|evening)|(?:my|the|this) question (?:is|was) (?:for|to)|(?:happy|pleased|glad) to (?:answer|take) "
+                       r"(?:any )?questions|answer (?:any|the) questions)\b", re.I)
+
+
+# Openings that lean on the sentence before ("But that's got …", "It helps …"): not for a sentence standing alone.
+_DANGLING = re.compile(r"(?:But|And|So|Also|Then|That|This|These|Those|It|They|He|She|There|Yes|No|Not|Well|Again|Frankly)\b")
 
 
 def fragment(text: str) -> bool:
@@ -371,7 +378,7 @@ def _plan_exchanges(transcript: Transcript, sentences: Sequence[Sentence], score
                 text = _framed(s, subject, proper, "answered" if previous is None else "added")
             else:
                 text = report(s.text, subject, proper, "added", frame=False, first=False, quote_plural=True)
-            if text is not None:
+            if text is not None and sum(len(t.split()) for t, _ in reported) + len(text.split()) <= ANSWER_WORDS:
                 reported.append((text, s))
                 previous = s.span.speaker
         if not reported:
@@ -399,7 +406,7 @@ def _key_points(candidates: Sequence[Sentence], scores: np.ndarray, segments: li
         s = by_index.get(i)
         if s is None or not 8 <= len(s.text.split()) <= 45 or re.search(r"\b(you|your|we|us|our)\b", s.text, re.I):
             return False
-        if _SIGNPOST.match(s.text) or IMPERATIVE.match(s.text) or re.match(r"(It|This|That|These|Those|They|He|She|There|But|And|So|Yes|No|Not|Well|Again|Also)\b", s.text):
+        if _SIGNPOST.match(s.text) or IMPERATIVE.match(s.text) or _DANGLING.match(s.text):
             return False
         return third_person(s.text, cast.subject(s.span.speaker)) is not None and not s.text.endswith("?")
 
@@ -426,7 +433,7 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     warnings = [f"{Path(transcript.path).name}: {w}" for w in transcript.warnings]
     warnings += [f"{Path(t.path).name}: not used for the draft (one transcript is drafted from)" for t in structured if t is not transcript]
     sentences = transcript_sentences(transcript)
-    person = presenter_person(briefing.speaker, " ".join(t.text for t in transcript.by_role(INTRO)))
+    person = presenter_person(briefing.speaker, _about(transcript, briefing.speaker))
     cast = cast_of(transcript, person)
     if multi_warning(cast):
         warnings.append(f"{Path(transcript.path).name}: {multi_warning(cast)}")
@@ -450,7 +457,7 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     overview_rows = topic_segments([s.index for s in spoken], sim, 4 if cast.multi else 2)
     general = rank_sentences([s.text for s in sentences], [1.0 if 8 <= len(s.text.split()) <= 45 and not s.text.endswith("?")
                                                            and not _PLEASANTRY.match(s.text) and not fragment(s.text) else 0.0 for s in sentences], sim, centrality)
-    overview = [i for i in one_per_segment(overview_rows, general, lambda i: i not in in_answers and third_person(
+    overview = [i for i in one_per_segment(overview_rows, general, lambda i: i not in in_answers and not _DANGLING.match(by_index[i].text) and third_person(
         by_index[i].text, cast.subject(by_index[i].span.speaker)) is not None, 3 if cast.multi else 1)]
     pool = [s for s in own if s.index not in in_answers and s.index not in overview]
     own_words = sum(len(s.text.split()) for s in pool)
@@ -458,7 +465,8 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     rows = [s.index for s in pool]
     segments = topic_segments(rows, sim, max(3, min(8, len(rows) // 20)))
     lengths = np.array([len(s.text.split()) for s in sentences])
-    chosen = set(select_covering(segments, scores, sim, lengths, budget))
+    # Selected with a margin: a continuation in "we" or "you" is left out when it is written.
+    chosen = set(select_covering(segments, scores, sim, lengths, int(budget * 1.3)))
 
     _key_events(out, briefing, transcript, topics, cast, bool(exchanges))
 
@@ -482,9 +490,12 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
         out.add("nature_of_discussion", 1, f"Questions from {who} concerned {_join([a for a, _ in asked_topics])}.",
                 [s for _, s in asked_topics], frame=True)
 
+    written = 0
     for p, segment in enumerate(seg for seg in segments if chosen & set(seg)):
         first = True
         for k, i in enumerate(i for i in segment if i in chosen):
+            if written >= budget:
+                break
             s = by_index[i]
             if first:
                 text = _framed(s, person, proper, REPORTING_VERBS[p % len(REPORTING_VERBS)])
@@ -494,6 +505,7 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
                     text = None  # whose "we"? a continuation is left out rather than quoted again and again
             if text is not None and out.add("presentation", p, text, [s.span]):
                 first = False
+                written += len(text.split())
 
     questions = []
     for n, (asked, reported) in enumerate(exchanges):
@@ -529,6 +541,19 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     return note, trace
 
 
+def _about(transcript: Transcript, speaker: str) -> str:
+    """What the chair's introduction says about the speaker: the sentences naming them and the one after each
+    (a hearing's opening speaks of many people; only these may tell the speaker's pronoun)."""
+    surname = presenter_person(speaker).short.split()[-1]
+    kept: list[str] = []
+    for turn in transcript.by_role(INTRO):
+        parts = [turn.text[a:b] for a, b in split_sentences(turn.text)]
+        for k, sentence in enumerate(parts):
+            if re.search(rf"\b{re.escape(surname)}\b", sentence):
+                kept += parts[k:k + 2]
+    return " ".join(kept)
+
+
 def _house_warnings(note: Note, out: DraftedSections) -> list[str]:
     """What an editor must fix by hand to meet house style: empty sections, length, key points, refused sentences."""
     warnings = []
@@ -536,6 +561,9 @@ def _house_warnings(note: Note, out: DraftedSections) -> list[str]:
                              ("KEY POINTS OF DISCUSSION", note.key_points)):
         if not paragraphs:
             warnings.append(f"{name}: nothing usable was found; the section is left out of the draft")
+    presentation = sum(len(t.text.split()) for t in out.traced if t.section == "presentation")
+    if note.presentation and not 400 <= presentation <= 900:
+        warnings.append(f"the Presentation has {presentation} words (house style: 400–900); the presenter's own statements were too few")
     if not 4 <= len(note.key_points) <= 6:
         warnings.append(f"drafted {len(note.key_points)} key points (house style asks for 4–6); add more by hand")
     words = sum(len(t.text.split()) for t in out.traced if t.section != "further_reading")

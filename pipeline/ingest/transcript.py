@@ -202,9 +202,17 @@ def relayed_question(text: str) -> bool:
     return False
 
 
+# An indirect question ("what I wanted to ask is whether …", "I'd like to know how …").
+INDIRECT_QUESTION = re.compile(
+    r"(?i)\b(?:I|I'd|I would|I wanted to|I want to|I was going to)\s+(?:like to\s+|just\s+)?(?:ask|know|wonder)\b.{0,40}?"
+    r"\b(?:whether|if|what|why|how|when|where|who|which)\b|\bmy question (?:is|was)\b|\bI wonder(?:ed)? (?:whether|if)\b")
+
+
 def asks(text: str) -> bool:
-    """Whether a turn asks something: one of its sentences is a question of four words or more."""
-    return any(sentence.rstrip("\"'”’)] ").endswith("?") and len(sentence.split()) >= 4 for sentence in _sentences(text))
+    """Whether a turn asks something: one of its sentences is a question of four words or more, or an
+    indirect question ("what I wanted to ask is whether …")."""
+    return any((sentence.rstrip("\"'”’)] ").endswith("?") or INDIRECT_QUESTION.search(sentence)) and len(sentence.split()) >= 4
+               for sentence in _sentences(text))
 
 
 def audience_question(text: str) -> bool:
