@@ -251,11 +251,13 @@ def report(sentence: str, person: Person, proper: frozenset[str], verb: str, *, 
     if rewritten is None:
         return None
     text, named, opinion = rewritten
+    subject = person.short if first or not person.pronoun else person.pronoun
+    if named and _PLURAL_OR_YOU.search(text) and (frame or quote_plural):
+        return f"{subject[:1].upper()}{subject[1:]} said: “{sentence.rstrip()}”"
     if named:
         return text
     if opinion:
         return f"In {person.short}'s view, {lower_first(text, proper)}"
-    subject = person.short if first or not person.pronoun else person.pronoun
     if _PLURAL_OR_YOU.search(text) and (frame or quote_plural):
         # "We", "our", "you" cannot be reported safely (whose "we"?): the speaker's words are quoted.
         return f"{subject[:1].upper()}{subject[1:]} said: “{sentence.rstrip()}”"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
@@ -59,7 +60,7 @@ _COURTESY = re.compile(r"\b(?:thank(?:s|ing)?|grateful|(?:very |really )?(?:good
 
 
 # Openings that lean on the sentence before ("But that's got …", "It helps …"): not for a sentence standing alone.
-_DANGLING = re.compile(r"(?:But|And|So|Also|Then|That|This|These|Those|It|They|He|She|There|Yes|No|Not|Well|Again|Frankly)\b")
+_DANGLING = re.compile(r"(?:But|And|So|Also|Then|That|This|These|Those|It|They|He|She|There|Yes|No|Not|Well|Again|Frankly|One|Whether)\b")
 
 
 def fragment(text: str) -> bool:
@@ -111,7 +112,7 @@ def _entity_weights(texts: Sequence[str], entities: Sequence[Entity]) -> np.ndar
 def _usability(sentence: Sentence, person: Person) -> float:
     """How fit a sentence is for the summary, as a factor on its salience (0 = never)."""
     text = sentence.text
-    if sentence.role not in (TALK, ANSWER) or len(text.split()) < 6 or text.endswith("?"):
+    if sentence.role not in (TALK, ANSWER) or len(text.split()) < 6 or "?" in text or re.match(r"Whether\b", text):
         return 0.0
     if _PLEASANTRY.match(text) or fragment(text) or third_person(text, person) is None:
         return 0.0
@@ -278,16 +279,26 @@ def themes(talk: Sequence[Sentence], entities: Sequence[Entity], slides: Sequenc
 
 
 def question_topic(question: str, answer: str, global_terms: frozenset[str] = frozenset()) -> str | None:
-    """What a question was about: the content word of the question its answer repeats most
-    (ties go to words that are also topic terms of the whole transcript)."""
+    """What a question was about: the two-word phrase of the question its answer repeats most, else the
+    question's word that is also a topic term of the whole session and that the answer repeats."""
     answer_terms = tokens(answer)
+    answer_pairs = Counter(zip(answer_terms, answer_terms[1:]))
+    words = [w for w in re.findall(r"[A-Za-z][\w'’\-]+", question)]
     best: tuple[float, str] | None = None
-    for word in re.findall(r"[A-Za-z][\w'’\-]+", question):
-        term = stem(word.lower())
-        if word.lower() in STOPWORDS or len(word) < 4 or word.lower().endswith(("ing", "ed", "ly")) or term in GENERIC:
+    for a, b in zip(words, words[1:]):
+        pair = (stem(a.lower()), stem(b.lower()))
+        if {a.lower(), b.lower()} & (STOPWORDS | _NOT_THEMES) or len(a) < 3 or len(b) < 3:
             continue
-        hits = answer_terms.count(term) + 0.5 * (term in global_terms)
-        if answer_terms.count(term) and (best is None or hits > best[0]):
+        if answer_pairs[pair] and (best is None or answer_pairs[pair] > best[0]):
+            best = (answer_pairs[pair], f"{a} {b}")
+    if best:
+        return best[1]
+    for word in words:
+        term = stem(word.lower())
+        if word.lower() in STOPWORDS or word.lower() in _NOT_THEMES or len(word) < 4 or word.lower().endswith(("ing", "ed", "ly")):
+            continue
+        hits = answer_terms.count(term)
+        if hits and term in global_terms and (best is None or hits > best[0]):
             best = (hits, word)
     return best[1] if best else None
 
