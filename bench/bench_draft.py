@@ -118,17 +118,8 @@ def pair_counts(transcript, gold_pairs: list[dict]) -> tuple[int, int, int]:
 def run_case(case: Path, use_entities: bool) -> dict:
     """Draft one case and score it against its gold note."""
     folder = case if (case / "briefing.toml").exists() else REPO / "inputs" / case.name
-    config = load_config(REPO)
-    briefing, config = load_briefing(folder, config)
-    sources = [read_source(spec.path) for spec in list_sources(briefing)]
-    entities = ()
-    if use_entities:
-        from pipeline.extract import extract_entities
-
-        entities = extract_entities(sources, speakers=[briefing.speaker])
-    note, trace = draft_note(briefing, sources, entities)
+    briefing, _, note, trace, transcript = draft_folder(folder, use_entities)
     gold, _ = note_from_manuscript(read_source(case / "gold.md"), briefing)
-    transcript = next(structure_transcript(s, briefing.speaker) for s in sources if s.kind == "transcript")
     spoken = [s.text for s in transcript_sentences(transcript)]
     talk = [s.text for s in transcript_sentences(transcript) if s.role == TALK]
     ours, theirs = note_text(note), note_text(gold)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..ingest.speakers import is_role_label, name_forms
-from ..ingest.transcript import INTRO, Transcript
+from ..ingest.transcript import ANSWER, INTRO, Transcript
 from .reported import Person, lower_first, presenter_person, third_person
 from .verify import Speakers
 
@@ -41,10 +41,8 @@ class Cast:
     """Substantive speakers besides the presenter and the chairs, most words first."""
     speakers: Speakers
 
-    @property
-    def multi(self) -> bool:
-        """Whether several people spoke substantively: a hearing or panel rather than one talk."""
-        return len(self.others) >= 2
+    multi: bool = False
+    """Whether several people spoke substantively: a hearing or panel rather than one talk."""
 
     def subject(self, speaker: str | None) -> Person:
         """How the note attributes a speaker's words: the presenter by the briefing's name, a chair or an
@@ -67,12 +65,14 @@ def cast_of(transcript: Transcript, person: Person) -> Cast:
     total = sum(words.values()) or 1
     chairs = frozenset(transcript.moderators)
     presenter = transcript.presenter_label
-    # Substantive: a named speaker other than the presenter and the chairs with a real share of the words.
-    others = tuple(s for s, n in words.most_common() if s != presenter and s not in chairs and not is_role_label(s)
-                   and n >= max(60, 0.02 * total))
+    # Substantive: a named speaker other than the presenter and the chairs who said more than a short question.
+    others = tuple(s for s, n in words.most_common() if s != presenter and s not in chairs and not is_role_label(s) and n >= 60)
+    # A hearing or panel: others answer questions too, or together they say a tenth of the words.
+    panel = any(t.role == ANSWER and t.speaker != presenter for t in transcript.turns)
+    multi = bool(others) and (panel or len(others) >= 2 and sum(words[s] for s in others) >= 0.1 * total)
     extra = {form: presenter for form in name_forms(person.full) + [person.short]} if presenter else {}
     speakers = Speakers.of(presenter, chairs, list(words), extra)
-    return Cast(presenter, person, chairs, dict(words), others, speakers)
+    return Cast(presenter, person, chairs, dict(words), others, speakers, multi)
 
 
 def chair_introduction(transcript: Transcript, sentences: Sequence, cast: Cast, title: str, limit: int = 2) -> list[tuple[str, object]]:
