@@ -85,8 +85,11 @@ def condense_question(sentences: Sequence[Said], relayed: Callable[[Said], bool]
         chosen.append(kept[k])
     if pick > 0:
         before = kept[pick - 1][1]
-        # Only a sentence that points at the speaker's words sets a question up ("You said … . Why?").
-        if not _asks(before) and re.search(r"(?i)\b(?:you|your)\b", before) and len(before.split()) >= 5 and len(before.split()) + sum(len(t.split()) for _, t in chosen) <= limit:
+        # A sentence sets a question up when it points at the speaker's words ("You said … . Why?") or the
+        # question points back at it ("Is that a concern for you?").
+        leans = len(kept[pick][1].split()) < 10 or re.match(r"(?i)\w+\s+(?:that|this|it|they|those|these)\b", kept[pick][1])
+        about_self = re.search(r"\b(?:I|I'm|I've|my|me)\b", before)
+        if not _asks(before) and (re.search(r"(?i)\b(?:you|your)\b", before) or leans and not about_self) and len(before.split()) >= 5 and len(before.split()) + sum(len(t.split()) for _, t in chosen) <= limit:
             chosen.insert(0, kept[pick - 1])
     return chosen
 

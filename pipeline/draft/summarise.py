@@ -51,12 +51,12 @@ _SIGNPOST = re.compile(
 IMPERATIVE = re.compile(r"^(?:Look|Think|Consider|Imagine|Take|Remember|Note|See|Let|Keep|Picture|Compare|Ask|Go)\b")
 
 # A fragment: a sentence broken off or picked up mid-way ("—but what I would say", "No.", "… get themselves—.").
-_FRAGMENT = re.compile(r"^[\W_]|^[a-z]|[—–-]\W*$|\.\.\.\W*$|…\W*$|"
+_FRAGMENT = re.compile(r"^[\W_]|^[a-z]|[—–-]\W*$|\.\.\.\W*$|…\W*$|^[^'‘’]*\w['’](?=\s)(?<!s')(?<!s’)|"
                        r"\b(?i:the|a|an|these|those|to|of|and|or|with|for|our|their|its|my|your|by|from|into|than)\W*$")
 # Courtesies inside a sentence ("That's a very good question, Janet, because …", "First of all, thank you").
 _COURTESY = re.compile(r"\b(?:thank(?:s|ing)?|grateful|(?:very |really )?(?:good|great|fair|important|excellent) question|diolch|"
                        r"good (?:morning|afternoon|evening)|(?:my|the|this) question (?:is|was) (?:for|to)|(?:happy|pleased|glad) to (?:answer|take) "
-                       r"(?:any )?questions|answer (?:any|the) questions)\b", re.I)
+                       r"(?:any )?questions|answer (?:any|the) questions|(?:further|more) details|hand (?:it )?over|pass (?:it|you) (?:over|on))\b", re.I)
 
 
 # Openings that lean on the sentence before ("But that's got …", "It helps …"): not for a sentence standing alone.
@@ -119,10 +119,11 @@ def _usability(sentence: Sentence, person: Person) -> float:
     if _SIGNPOST.match(text):
         return 0.0  # "Let me start with …" announces content, it is not content
     factor = 1.0
+    # "We" and "you" can only be quoted, never reported: a note of quotations reads badly.
     if re.search(r"\b(you|your)\b", text, re.I):
-        factor *= 0.6
+        factor *= 0.5
     if re.search(r"\b(we|us|our)\b", text, re.I):
-        factor *= 0.85
+        factor *= 0.6
     if re.match(r"(It|This|That|These|Those|They|He|She)\b", text):
         factor *= 0.8
     if IMPERATIVE.match(text):
@@ -468,7 +469,8 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     overview_rows = topic_segments([s.index for s in spoken], sim, 4 if cast.multi else 2)
     general = rank_sentences([s.text for s in sentences], [1.0 if 8 <= len(s.text.split()) <= 45 and not s.text.endswith("?")
                                                            and not _PLEASANTRY.match(s.text) and not fragment(s.text) else 0.0 for s in sentences], sim, centrality)
-    overview = [i for i in one_per_segment(overview_rows, general, lambda i: i not in in_answers and not _DANGLING.match(by_index[i].text) and third_person(
+    overview = [i for i in one_per_segment(overview_rows, general, lambda i: i not in in_answers and not _DANGLING.match(by_index[i].text)
+                                           and not re.search(r"(?i)\b(?:we|us|our|you|your)\b", by_index[i].text) and third_person(
         by_index[i].text, cast.subject(by_index[i].span.speaker)) is not None, 3 if cast.multi else 1)]
     pool = [s for s in own if s.index not in in_answers and s.index not in overview]
     own_words = sum(len(s.text.split()) for s in pool)
@@ -494,7 +496,8 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     asked_topics: list[tuple[str, Span]] = []
     for asked, reported in exchanges:
         topic = question_topic(" ".join(t for _, t in asked), " ".join(s.text for _, s in reported), global_terms)
-        if topic and _display_phrase(topic, proper) not in [a for a, _ in asked_topics] and topic.lower() not in _NOT_THEMES:
+        shown = [a.lower() for a, _ in asked_topics]
+        if topic and not any(topic.lower() in a or a in topic.lower() for a in shown) and topic.lower() not in _NOT_THEMES:
             asked_topics.append((_display_phrase(topic, proper), asked[0][0].span))
     if asked_topics:
         who = "members" if cast.multi else "the audience"
