@@ -244,7 +244,8 @@ _NOT_THEMES = GENERIC | frozenset(
     "chair minister thank thanks mr mrs ms dr hon member members committee question questions answer meeting session "
     "colleague colleagues point points sure obviously certainly absolutely today yesterday tomorrow week weeks month months "
     "really important different good great little able clear course minute minutes hour hours issue issues work already "
-    "again also actually perhaps obviously".split()
+    "again also actually perhaps obviously last next one two three four five six seven eight nine ten hundred thousand "
+    "million billion per cent percent".split()
 )
 
 

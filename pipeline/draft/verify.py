@@ -17,7 +17,7 @@ REPORTING_WORDS = frozenset(
     asked answered replied responded welcomed introduced opened the meeting that in view of a an and
     he she they his her their him them hers theirs himself herself themselves
     is has does doesn't hasn't isn't was were
-    chair member committee audience questioner witness another other speakers spoke also included
+    chair member members committee audience questioner witness witnesses another other others speakers speaking spoke also included
     question answer session with followed main themes were questions from concerned
     this presenter""".split()
 )

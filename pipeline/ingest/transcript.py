@@ -270,6 +270,7 @@ def structure_transcript(source: Source, presenter: str) -> Transcript:
     qa_start: int | None = None
     last: tuple[str | None, str] | None = None  # speaker and role of the last substantive turn
     answerers: set[str | None] = {label}
+    asker: str | None = None  # who asked the question being answered: never one of its answerers
     chaired = False  # whether a chair has spoken since the last substantive turn
     for i, (speaker, members) in enumerate(groups):
         text = " ".join(s.text for _, s in members)
@@ -288,8 +289,9 @@ def structure_transcript(source: Source, presenter: str) -> Transcript:
         elif speaker != label and asks(text):
             qa_start = i if qa_start is None else qa_start
             role = QUESTION
-        elif last is not None and (last[1] == QUESTION and last[0] != speaker or
-                                   last[1] == ANSWER and (not chaired or speaker in answerers)):
+            asker = speaker
+        elif last is not None and speaker != asker and (last[1] == QUESTION or
+                                                        last[1] == ANSWER and (not chaired or speaker in answerers)):
             # Whoever speaks right after a question answers it; after an answer, another witness of the panel
             # adds to it, but a member given the floor by the chair is not answering.
             role = ANSWER
