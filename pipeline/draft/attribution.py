@@ -102,7 +102,7 @@ def chair_introduction(transcript: Transcript, sentences: Sequence, cast: Cast, 
         elif re.search(r"\b(?:I|I'm|I've|me|my|we|us|our|you|your)\b", s.text, re.I) or third_person(s.text, CHAIR) is None:
             continue
         else:
-            text = f"The chair noted that {lower_first(s.text, frozenset())}"
+            text = f"The chair noted that {lower_first(s.text, frozenset(w.strip('.,') for w in cast.person.full.split()))}"
         found.append((names, text, s))
     # Sentences naming the speaker first, then those on the subject; kept in the order spoken.
     ranked = sorted(range(len(found)), key=lambda k: (not found[k][0], k))[:limit]

@@ -91,7 +91,8 @@ _FUNCTION_WORDS = frozenset(
     "a an the this that these those it its they there here what which who when where why how if so and but or "
     "because while although though since as at in on of for from by with to into after before until during "
     "most many some any all each every no not only even also yes one two three four five first second third "
-    "roughly mostly about around nearly almost perhaps maybe".split()
+    "roughly mostly about around nearly almost perhaps maybe within without under over across between despite through "
+    "against among once today yesterday tomorrow".split()
 )
 _PLURAL_OR_YOU = re.compile(r"\b(we|us|our|ours|ourselves|you|your|yours)\b", re.I)
 

@@ -124,9 +124,10 @@ GENERIC = frozenset(
 )
 
 
-def topic_terms(texts: Sequence[str], limit: int = 8, boost: str = "") -> list[Phrase]:
+def topic_terms(texts: Sequence[str], limit: int = 8, boost: str = "", sizes: tuple[int, ...] = (1, 2)) -> list[Phrase]:
     """Topic terms of a set of sentences: one- and two-word runs of content words, scored by how many
-    sentences use them (two-word terms weigh more; terms also in `boost`, e.g. the slides, weigh half again)."""
+    sentences use them (two-word terms weigh more; terms also in `boost`, e.g. the slides, weigh half again);
+    `sizes` says which run lengths count (themes ask for two-word phrases only)."""
     boost = boost.lower()
     seen: dict[str, set[int]] = {}
     forms: dict[str, dict[str, int]] = {}
@@ -138,7 +139,7 @@ def topic_terms(texts: Sequence[str], limit: int = 8, boost: str = "") -> list[P
                 if low and low not in STOPWORDS and not low[0].isdigit() and len(low) > 2:
                     run.append(word)
                     continue
-                for size in (1, 2):
+                for size in sizes:
                     for k in range(len(run) - size + 1):
                         gram = run[k:k + size]
                         if size == 1 and (gram[0].lower() in GENERIC or gram[0].lower().endswith("ed")):

@@ -54,7 +54,7 @@ IMPERATIVE = re.compile(r"^(?:Look|Think|Consider|Imagine|Take|Remember|Note|See
 _FRAGMENT = re.compile(r"^[\W_]|^[a-z]|[—–-]\W*$|\.\.\.\W*$|…\W*$|^[^'‘’]*\w['’](?=\s)(?<!s')(?<!s’)|"
                        r"\b(?i:the|a|an|these|those|to|of|and|or|with|for|our|their|its|my|your|by|from|into|than)\W*$")
 # Courtesies inside a sentence ("That's a very good question, Janet, because …", "First of all, thank you").
-_COURTESY = re.compile(r"\b(?:thank(?:s|ing)?|grateful|(?:very |really )?(?:good|great|fair|important|excellent) question|diolch|"
+_COURTESY = re.compile(r"\b(?:thank(?:s|ing)?|grateful|(?:very |really )?(?:good|great|fair|important|excellent) questions?|diolch|"
                        r"good (?:morning|afternoon|evening)|(?:my|the|this) question (?:is|was) (?:for|to)|(?:happy|pleased|glad) to (?:answer|take) "
                        r"(?:any )?questions|answer (?:any|the) questions|(?:further|more) details|hand (?:it )?over|pass (?:it|you) (?:over|on))\b", re.I)
 
@@ -260,9 +260,8 @@ def themes(talk: Sequence[Sentence], entities: Sequence[Entity], slides: Sequenc
     for entity in sorted(entities, key=lambda e: (-e.count, e.name)):
         if entity.subtype != "person" and entity.count >= 2 and entity.name in joined:
             candidates.append((1e6 + entity.count, entity.name))
-    for phrase in topic_terms(texts, limit=24, boost=slide_text):
-        if " " in phrase.text:
-            candidates.append((phrase.score, phrase.text))
+    for phrase in topic_terms(texts, limit=12, boost=slide_text, sizes=(2,)):
+        candidates.append((phrase.score, phrase.text))
     chosen: list[tuple[str, list[Span]]] = []
     used: set[str] = set()
     for _, name in sorted(candidates, key=lambda c: -c[0]):
@@ -343,7 +342,7 @@ def _biography(sentences: Sequence[Sentence], cast: Cast) -> list[tuple[str, Sen
             continue
         if re.match(rf"(?:{re.escape(person.short)}|{re.escape(person.full)}|{re.escape(surname)}\b|(?:She|He)\b)", s.text) and (mentions or named) \
                 and re.search(r"\b(?:is|was|has|had|leads|led|teaches|taught|studies|studied|directs|directed|holds|held|joined|trained|spent|served|worked)\b", s.text):
-            found.append((f"The chair noted that {lower_first(s.text, frozenset(person.full.split()))}", s))
+            found.append((f"The chair noted that {lower_first(s.text, frozenset(w.strip('.') for w in person.full.split()))}", s))
         if len(found) == 2:
             break
     return found

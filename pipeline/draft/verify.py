@@ -33,6 +33,10 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
 
+# What a contraction becomes when its "I" is rewritten ("I'd say" → "she would say").
+_EXPANDED = {"'d": {"would", "had"}, "'ll": {"will"}, "'ve": {"have", "has"}, "'m": {"is"}, "'re": {"are"}}
+
+
 def _variants(word: str) -> set[str]:
     """Forms a source word may take after third-person agreement ("think" → "thinks", "try" → "tries")."""
     forms = {word, word + "s", word + "es"}
@@ -80,7 +84,7 @@ def out_of_source(text: str, spans: Sequence[Span], speakers: Speakers | None = 
     allowed: set[str] = set(REPORTING_WORDS)
     for span in spans:
         for w in words(span.quote):
-            allowed |= _variants(w)
+            allowed |= _variants(w) | _EXPANDED.get(w[w.find("'"):] if "'" in w else "", set())
         if span.speaker:
             allowed.update(words(span.speaker))
     if speakers is not None and speakers.presenter:
