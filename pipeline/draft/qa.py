@@ -37,6 +37,24 @@ _ASKING = re.compile(r"(?i)^(?:what|why|how|when|where|who|whom|which|whether|is
                      r"should|shall|has|have|had|may|might|isn't|aren't|don't|doesn't|won't|wouldn't|couldn't)\b")
 
 
+# A fragment: a sentence broken off or picked up mid-way ("—but what I would say", "No.", "… get themselves—.").
+_FRAGMENT = re.compile(r"^[\W_]|^[a-z]|[—–-]\W*$|\.\.\.\W*$|…\W*$|^[^'‘’]*\w['’](?=\s)(?<!s')(?<!s’)|"
+                       r"\b(?i:the|a|an|these|those|to|of|and|or|with|for|our|their|its|my|your|by|from|into|than)\W*$")
+# Courtesies inside a sentence ("That's a very good question, Janet, because …", "First of all, thank you").
+_COURTESY = re.compile(r"\b(?:thank(?:s|ing)?|grateful|(?:very |really )?(?:good|great|fair|important|excellent) questions?|diolch|"
+                       r"good (?:morning|afternoon|evening)|(?:my|the|this) question (?:is|was) (?:for|to)|(?:happy|pleased|glad) to (?:answer|take) "
+                       r"(?:any )?questions|answer (?:any|the) questions|(?:further|more) details|hand (?:it )?over|pass (?:it|you) (?:over|on))\b", re.I)
+
+
+# Openings that lean on the sentence before ("But that's got …", "It helps …"): not for a sentence standing alone.
+DANGLING = re.compile(r"(?:But|And|So|Also|Then|That|This|These|Those|It|They|He|She|There|Yes|No|Not|Well|Again|Frankly|One|Whether)\b")
+
+
+def fragment(text: str) -> bool:
+    """Whether a sentence is a fragment or a courtesy rather than a statement a note can report."""
+    return bool(_FRAGMENT.search(text) or _COURTESY.search(text)) or len(text.split()) < 4
+
+
 class Said(Protocol):
     """A transcript sentence as the drafter holds it."""
 

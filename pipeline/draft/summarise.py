@@ -18,7 +18,8 @@ from ..ingest.textlayer import readable
 from ..ingest.transcript import ANSWER, INTRO, TALK, Transcript, clean_spoken, split_sentences, structure_transcript
 from ..models import Briefing, Entity, Note, QuestionAnswer, Source
 from .attribution import Cast, also_spoke, cast_of, chair_introduction, multi_warning
-from .qa import ANSWER_WORDS, PLEASANTRY as _PLEASANTRY, condense_answer, condense_question, strip_address
+from .exchanges import framed, plan_exchanges
+from .qa import DANGLING, PLEASANTRY as _PLEASANTRY, fragment, strip_address
 from .references import further_reading, md_escape
 from .reported import REPORTING_VERBS, Person, lower_first, presenter_person, proper_words, report, third_person
 from .salience import GENERIC, STOPWORDS, rank_sentences, similarity_matrix, stem, textrank, tokens, topic_terms
@@ -49,24 +50,6 @@ _SIGNPOST = re.compile(
 )
 # Sentences that tell the audience to do something: never put "X said that" in front of them.
 IMPERATIVE = re.compile(r"^(?:Look|Think|Consider|Imagine|Take|Remember|Note|See|Let|Keep|Picture|Compare|Ask|Go)\b")
-
-# A fragment: a sentence broken off or picked up mid-way ("—but what I would say", "No.", "… get themselves—.").
-_FRAGMENT = re.compile(r"^[\W_]|^[a-z]|[—–-]\W*$|\.\.\.\W*$|…\W*$|^[^'‘’]*\w['’](?=\s)(?<!s')(?<!s’)|"
-                       r"\b(?i:the|a|an|these|those|to|of|and|or|with|for|our|their|its|my|your|by|from|into|than)\W*$")
-# Courtesies inside a sentence ("That's a very good question, Janet, because …", "First of all, thank you").
-_COURTESY = re.compile(r"\b(?:thank(?:s|ing)?|grateful|(?:very |really )?(?:good|great|fair|important|excellent) questions?|diolch|"
-                       r"good (?:morning|afternoon|evening)|(?:my|the|this) question (?:is|was) (?:for|to)|(?:happy|pleased|glad) to (?:answer|take) "
-                       r"(?:any )?questions|answer (?:any|the) questions|(?:further|more) details|hand (?:it )?over|pass (?:it|you) (?:over|on))\b", re.I)
-
-
-# Openings that lean on the sentence before ("But that's got …", "It helps …"): not for a sentence standing alone.
-_DANGLING = re.compile(r"(?:But|And|So|Also|Then|That|This|These|Those|It|They|He|She|There|Yes|No|Not|Well|Again|Frankly|One|Whether)\b")
-
-
-def fragment(text: str) -> bool:
-    """Whether a sentence is a fragment or a courtesy rather than a statement a note can report."""
-    return bool(_FRAGMENT.search(text) or _COURTESY.search(text)) or len(text.split()) < 4
-
 
 def transcript_sentences(transcript: Transcript) -> list[Sentence]:
     """Every sentence of every turn, cleaned of fillers and artefacts, with the cues it spans; a speaker's
@@ -348,67 +331,6 @@ def _biography(sentences: Sequence[Sentence], cast: Cast) -> list[tuple[str, Sen
     return found
 
 
-def _framed(s: Sentence, subject: Person, proper: frozenset[str], verb: str) -> str | None:
-    """A sentence that opens a speaker's words in a paragraph: always attributed (framed, or quoted when
-    a frame would not read), or None when no safe form exists."""
-    text = report(s.text, subject, proper, verb, frame=True, quote_plural=True)
-    if text is None:
-        return None
-    if text == s.text or not re.search(rf"(?i)\b{re.escape(subject.short)}\b|^(?:She|He|They)\b", text):
-        lead = subject.short[:1].upper() + subject.short[1:]
-        return f"{lead} said: “{s.text}”"
-    return text
-
-
-def _exchange_score(sentences: Sequence[Sentence], scores: np.ndarray) -> float:
-    """How much an exchange's answer carries: its three most salient sentences."""
-    top = sorted((scores[s.index] for s in sentences), reverse=True)[:3]
-    return float(sum(top) / 3) if top else 0.0
-
-
-def _plan_exchanges(transcript: Transcript, sentences: Sequence[Sentence], scores: np.ndarray, cast: Cast, proper: frozenset[str],
-                    budget: int, warnings: list[str]) -> list[tuple[list[tuple[Sentence, str]], list[tuple[str, Sentence]]]]:
-    """The exchanges to present, in order: each a condensed question and the answer's sentences as reported,
-    chosen to fit `budget` words and spread over the session."""
-    by_turn: dict[int, list[Sentence]] = {}
-    for s in sentences:
-        by_turn.setdefault(s.turn, []).append(s)
-    planned = []
-    for ex in transcript.exchanges:
-        asked = condense_question([s for t in ex.questions for s in by_turn.get(t, [])],
-                                  relayed=lambda s: s.span.speaker in cast.chairs)
-        if not asked:
-            continue
-        question = " ".join(text for _, text in asked)
-        said = [s for t in ex.answers for s in by_turn.get(t, [])]
-        answer = condense_answer(said, question, lambda s: not fragment(s.text) and third_person(s.text, cast.subject(s.span.speaker)) is not None, ANSWER_WORDS)
-        reported: list[tuple[str, Sentence]] = []
-        previous = None
-        for s in answer:
-            subject = cast.subject(s.span.speaker)
-            if s.span.speaker != previous:
-                text = _framed(s, subject, proper, "answered" if previous is None else "added")
-            else:
-                text = report(s.text, subject, proper, "added", frame=False, first=False, quote_plural=True)
-            if text is not None and sum(len(t.split()) for t, _ in reported) + len(text.split()) <= ANSWER_WORDS:
-                reported.append((text, s))
-                previous = s.span.speaker
-        if not reported:
-            warnings.append(f"question {question[:50]!r}: the answer had no usable sentence; left out")
-            continue
-        size = len(question.split()) + sum(len(t.split()) for t, _ in reported)
-        planned.append((_exchange_score(answer, scores), size, asked, reported))
-    dropped = 0
-    # Over budget: drop the weakest exchange of the most crowded part of the session until it fits.
-    while planned and sum(p[1] for p in planned) > budget:
-        weakest = min(range(len(planned)), key=lambda i: planned[i][0])
-        planned.pop(weakest)
-        dropped += 1
-    if dropped:
-        warnings.append(f"{dropped} of {dropped + len(planned)} question-and-answer exchanges left out to keep the note to house length")
-    return [(asked, reported) for _, _, asked, reported in planned]
-
-
 def _key_points(candidates: Sequence[Sentence], scores: np.ndarray, segments: list[list[int]], cast: Cast,
                 count: int = 5) -> list[tuple[str, Sentence]]:
     """KEY POINTS: one self-contained statement from each of the most salient parts of the talk, in talk order."""
@@ -418,7 +340,7 @@ def _key_points(candidates: Sequence[Sentence], scores: np.ndarray, segments: li
         s = by_index.get(i)
         if s is None or not 8 <= len(s.text.split()) <= 45 or re.search(r"\b(you|your|we|us|our)\b", s.text, re.I):
             return False
-        if _SIGNPOST.match(s.text) or IMPERATIVE.match(s.text) or _DANGLING.match(s.text):
+        if _SIGNPOST.match(s.text) or IMPERATIVE.match(s.text) or DANGLING.match(s.text):
             return False
         return third_person(s.text, cast.subject(s.span.speaker)) is not None and not s.text.endswith("?")
 
@@ -460,7 +382,7 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     topics = themes([s for s in own if scores[s.index] > 0], entities, slides, proper, exclude=name_words)
 
     # Question and Answer first: what the answers use is not repeated in the Presentation.
-    exchanges = _plan_exchanges(transcript, sentences, scores, cast, proper, 700 if cast.multi else 900, warnings)
+    exchanges = plan_exchanges(transcript, sentences, scores, cast, proper, 700 if cast.multi else 900, warnings)
     in_answers = {s.index for _, reported in exchanges for _, s in reported}
     qa_words = sum(len(t.split()) for asked, reported in exchanges for t in [*(x for _, x in asked), *(x for x, _ in reported)])
     # The overview: the most central statement of each part of the session, whoever made it (by name).
@@ -469,7 +391,7 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     overview_rows = topic_segments([s.index for s in spoken], sim, 4 if cast.multi else 2)
     general = rank_sentences([s.text for s in sentences], [1.0 if 8 <= len(s.text.split()) <= 45 and not s.text.endswith("?")
                                                            and not _PLEASANTRY.match(s.text) and not fragment(s.text) else 0.0 for s in sentences], sim, centrality)
-    overview = [i for i in one_per_segment(overview_rows, general, lambda i: i not in in_answers and not _DANGLING.match(by_index[i].text)
+    overview = [i for i in one_per_segment(overview_rows, general, lambda i: i not in in_answers and not DANGLING.match(by_index[i].text)
                                            and not re.search(r"(?i)\b(?:we|us|our|you|your)\b", by_index[i].text) and third_person(
         by_index[i].text, cast.subject(by_index[i].span.speaker)) is not None, 3 if cast.multi else 1)]
     pool = [s for s in own if s.index not in in_answers and s.index not in overview]
@@ -489,7 +411,7 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
         out.add("nature_of_discussion", 0, text, [s.span])
     for k, i in enumerate(overview):
         s = by_index[i]
-        text = _framed(s, cast.subject(s.span.speaker), proper, "argued" if k == 0 else "noted")
+        text = framed(s, cast.subject(s.span.speaker), proper, "argued" if k == 0 else "noted")
         if text:
             out.add("nature_of_discussion", 0, text, [s.span])
     global_terms = frozenset(stem(p.text.lower()) for p in topic_terms([s.text for s in sentences], limit=30))
@@ -512,7 +434,7 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
                 break
             s = by_index[i]
             if first:
-                text = _framed(s, person, proper, REPORTING_VERBS[p % len(REPORTING_VERBS)])
+                text = framed(s, person, proper, REPORTING_VERBS[p % len(REPORTING_VERBS)])
             else:
                 text = report(s.text, person, proper, "added", frame=k % 3 == 0, first=False)
                 if text is not None and re.search(r"\b(?:we|us|our|you|your)\b", text, re.I) and "“" not in text:
@@ -535,7 +457,7 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
         points.sort(key=lambda item: item[1].index)
     for i, (text, s) in enumerate(points):
         if s.span.speaker != cast.presenter:
-            text = _framed(s, cast.subject(s.span.speaker), proper, "said") or ""
+            text = framed(s, cast.subject(s.span.speaker), proper, "said") or ""
         if text:
             out.add("key_points", i, text, [s.span])
     for i, (markdown, plain, span) in enumerate(further_reading(briefing, slides, sentences)):
