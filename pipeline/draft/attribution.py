@@ -109,7 +109,7 @@ def chair_introduction(transcript: Transcript, sentences: Sequence, cast: Cast, 
     return [(found[k][1], found[k][2]) for k in sorted(ranked)]
 
 
-def also_spoke(cast: Cast, limit: int = 8) -> str | None:
+def also_spoke(cast: Cast, limit: int = 6) -> str | None:
     """KEY EVENTS' line on who else spoke ("Also speaking were A, B and 12 others."), or None for one talk."""
     if not cast.multi:
         return None
