@@ -44,3 +44,13 @@ def test_strip_address():
     assert strip_address("Mr. Chair, the department said no.") == "The department said no."
     assert strip_address("Has anyone costed it, Dr. Park?") == "Has anyone costed it?"
     assert strip_address("Dr. Park, who leads the team, spoke.") == "Dr. Park, who leads the team, spoke."
+
+
+def test_fragments_and_courtesies():
+    from pipeline.draft.qa import fragment
+
+    for text in ["No.", "—but what I would say is that.", "As part of our 'Stay Safe.", "Stay Learning' policy statement, advice is here.",
+                 "That's a very good question, Janet, because it matters.", "We will make sure that these."]:
+        assert fragment(text), text
+    for text in ["The 'Stay Safe' campaign helps parents at home.", "The members' views were clear today.", "Capelin are scarce this year."]:
+        assert not fragment(text), text

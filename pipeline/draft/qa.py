@@ -50,9 +50,13 @@ _COURTESY = re.compile(r"\b(?:thank(?:s|ing)?|grateful|(?:very |really )?(?:good
 DANGLING = re.compile(r"(?:But|And|So|Also|Then|That|This|These|Those|It|They|He|She|There|Yes|No|Not|Well|Again|Frankly|One|Whether)\b")
 
 
+# A quotation opened and never closed: the sentence was split inside it ("As part of our 'Stay Safe.").
+_OPEN_QUOTE = re.compile(r"(?:^|\s)['‘“\"][A-Z][^'’”\"]*$")
+
+
 def fragment(text: str) -> bool:
     """Whether a sentence is a fragment or a courtesy rather than a statement a note can report."""
-    return bool(_FRAGMENT.search(text) or _COURTESY.search(text)) or len(text.split()) < 4
+    return bool(_FRAGMENT.search(text) or _COURTESY.search(text) or _OPEN_QUOTE.search(text)) or len(text.split()) < 4
 
 
 class Said(Protocol):
