@@ -24,19 +24,8 @@ from .references import further_reading, md_escape
 from .reported import REPORTING_VERBS, Person, lower_first, presenter_person, proper_words, report, third_person
 from .salience import GENERIC, STOPWORDS, rank_sentences, similarity_matrix, stem, textrank, tokens, topic_terms
 from .select import one_per_segment, select_covering, topic_segments
-from .trace import Span, Trace, TracedSentence, metadata_span
+from .trace import Sentence, Span, Trace, TracedSentence, metadata_span
 from .verify import Speakers, attribution_problems, out_of_source
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A transcript sentence ready for drafting: cleaned text, role of its turn and its span."""
-
-    index: int
-    turn: int
-    role: str
-    text: str
-    span: Span
 
 
 # ---- Reading the transcript ------------------------------------------------------------------

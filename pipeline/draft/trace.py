@@ -28,6 +28,17 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Sentence:
+    """A transcript sentence ready for drafting: cleaned text, role of its turn and its span."""
+
+    index: int
+    turn: int
+    role: str
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
 class TracedSentence:
     """One drafted sentence, the section and paragraph it sits in, and its source spans."""
 
