@@ -415,6 +415,9 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
         out.add("nature_of_discussion", 1, f"Questions from {who} concerned {_join([a for a, _ in asked_topics])}.",
                 [s for _, s in asked_topics], frame=True)
 
+    # House length: what KEY EVENTS and NATURE OF DISCUSSION took, the Q&A and room for the key points
+    # (five sentences) come off the 1,800 words before the Presentation is written.
+    budget = max(300, min(budget, 1800 - out.words() - qa_words - 225))
     written = 0
     for p, segment in enumerate(seg for seg in segments if chosen & set(seg)):
         first = True
