@@ -139,3 +139,21 @@ def test_a_real_hearing_meets_the_house_rules(tmp_path):
     assert all(len(qa.question.split()) <= 80 for qa in note.questions)
     assert any("substantive speakers" in w for w in trace.warnings)
     assert all(s.spans[0].speaker == "Carol Shillabeer" for s in trace.sentences if s.section == "presentation")
+
+
+def test_at_a_talk_the_floor_is_attributed_by_role():
+    from pipeline.draft.attribution import AUDIENCE, cast_of
+    from pipeline.draft.reported import presenter_person
+    from pipeline.models import Segment, Source
+
+    segments = [Segment(t, "t.vtt", start=float(i), end=float(i) + 1, speaker=s) for i, (s, t) in enumerate([
+        ("Moderator", "Welcome. Our speaker is Dr. Sam Lee."),
+        ("Sam Lee", "Ports inspect at random and that wastes scanners. " * 8),
+        ("Kevin Tran", "How do brokers avoid the checks?"),
+        ("Sam Lee", "They split consignments."),
+    ])]
+    transcript = structure_transcript(Source("t.vtt", "transcript", tuple(segments)), "Dr. Sam Lee")
+    cast = cast_of(transcript, presenter_person("Dr. Sam Lee"))
+    assert not cast.multi
+    assert cast.subject("Kevin Tran") is AUDIENCE and cast.subject("Moderator").short == "the chair"
+    assert cast.subject("Dr. Sam Lee").short == "Dr. Lee"

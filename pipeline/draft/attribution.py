@@ -45,14 +45,15 @@ class Cast:
     """Whether several people spoke substantively: a hearing or panel rather than one talk."""
 
     def subject(self, speaker: str | None) -> Person:
-        """How the note attributes a speaker's words: the presenter by the briefing's name, a chair or an
-        unnamed voice by role, anyone else by the name the transcript gives them."""
+        """How the note attributes a speaker's words: the presenter by the briefing's name, a chair, an unnamed
+        voice or (at a talk) the audience by role, and at a hearing or panel anyone else by the name the
+        transcript gives them."""
         if speaker is not None and speaker == self.presenter:
             return self.person
         if speaker in self.chairs:
             return CHAIR
-        if speaker is None or is_role_label(speaker):
-            return AUDIENCE
+        if speaker is None or is_role_label(speaker) or not self.multi:
+            return AUDIENCE  # at a talk, whoever is not presenter or chair speaks from the floor
         return presenter_person(speaker)
 
 

@@ -376,7 +376,8 @@ def draft_note(briefing: Briefing, sources: Sequence[Source], entities: Sequence
     qa_words = sum(len(t.split()) for asked, reported in exchanges for t in [*(x for _, x in asked), *(x for x, _ in reported)])
     # The overview: the most central statement of each part of the session, whoever made it (by name).
     by_index = {s.index: s for s in sentences}
-    spoken = [s for s in sentences if s.span.speaker not in cast.chairs and s.role != INTRO]
+    # A hearing's overview covers everyone who spoke; a talk's is the presenter's own.
+    spoken = [s for s in sentences if s.span.speaker not in cast.chairs and s.role != INTRO and (cast.multi or s.span.speaker == cast.presenter)]
     overview_rows = topic_segments([s.index for s in spoken], sim, 4 if cast.multi else 2)
     general = rank_sentences([s.text for s in sentences], [1.0 if 8 <= len(s.text.split()) <= 45 and not s.text.endswith("?")
                                                            and not _PLEASANTRY.match(s.text) and not fragment(s.text) else 0.0 for s in sentences], sim, centrality)
