@@ -46,7 +46,7 @@ def test_draft_has_every_house_style_section(project):
     assert note.key_events[0].startswith("On March 2, 2026, Ms. Rosa Delgado presented *Ports as Chokepoints")
     assert "A question-and-answer session with the audience followed." in note.key_events[0]
     # The chair's introduction becomes a sentence about the speaker.
-    assert note.nature_of_discussion[0].startswith("Ms. Delgado spent ten years as a customs analyst")
+    assert note.nature_of_discussion[0].startswith("The chair introduced Ms. Rosa Delgado, who spent ten years as a customs analyst")
     assert note.presentation and 4 <= len(note.key_points) <= 6
     # Three exchanges: a questioner, a question relayed by the chair, a two-part question.
     assert len(note.questions) == 3
@@ -62,7 +62,9 @@ def test_presentation_is_attributed_third_person(project):
     text = " ".join(note.presentation)
     assert "Ms. Delgado" in text
     assert not re.search(r"\b(I|I'm|my|me)\b", text)
-    assert "Ms. Delgado argued that most ports still treat this data as paperwork rather than intelligence." in text
+    # The talk's most central point opens NATURE OF DISCUSSION and is not repeated in the Presentation.
+    assert "Ms. Delgado argued that most ports still treat this data as paperwork rather than intelligence." in note.nature_of_discussion[0]
+    assert "paperwork" not in text
 
 
 def test_fillers_repeats_and_artefacts_never_reach_the_draft(project):
@@ -206,3 +208,48 @@ def test_draft_imports_run_down_the_stages_only():
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.level:
                 assert node.module not in ("build", "cli", "watch"), f"{module.name} imports {node.module}"
+
+
+@pytest.mark.parametrize("spoken", ["I as a minister cannot promise that.", "I ases the budget.", "Then I Kirsty the plan."])
+def test_a_first_person_rewrite_is_refused_unless_the_verb_is_known(spoken):
+    assert third_person(spoken, presenter_person("Dr. Amara Okafor", "She trained as a chemist.")) is None
+
+
+def test_we_and_you_are_quoted_never_left_in_the_notes_voice():
+    from pipeline.draft.reported import report
+
+    person = presenter_person("Kirsty Williams AM")
+    assert person.short == "Kirsty Williams AM" and person.pronoun is None
+    assert report("We will publish the guidance next week.", person, frozenset(), "explained", frame=True) == \
+        "Kirsty Williams AM said: “We will publish the guidance next week.”"
+    assert presenter_person("Right Hon. Justin Trudeau").short == "Justin Trudeau"
+    assert presenter_person("Hon. Bill Blair").short == "Bill Blair"
+
+
+def test_a_first_person_talk_is_reported_in_the_third_person(tmp_path):
+    """A talk in the first person, with fragments and courtesies: the draft reports it, keeps no fragment."""
+    from pipeline.models import Briefing
+    import datetime as dt
+
+    talk = ["Chair: Good evening. Our speaker is Dr. Sam Lee, who studied port security for a decade. Dr. Lee, please."]
+    lines = [
+        "Thank you, and thanks for having me.", "I study how containers are chosen for inspection.",
+        "I think most ports inspect at random, and that wastes the scanners they have.", "No.",
+        "—but what I would say is that.", "My team built a risk model from manifests and payment records.",
+        "The model found three times more seizures than random inspection at the same cost.",
+        "Brokers now split consignments to stay under the thresholds that trigger a check.",
+        "Sharing manifests between ports closes most of that gap within a year.",
+        "Customs agencies in smaller ports lack the analysts to run such models.",
+        "Regional training centres could supply those analysts at modest cost.",
+    ]
+    talk += [f"Dr. Sam Lee: {line}" for line in lines]
+    path = tmp_path / "talk.txt"
+    path.write_text("\n".join(talk) + "\n", encoding="utf-8")
+    briefing = Briefing(slug="t", folder=tmp_path, title="Ports", speaker="Dr. Sam Lee", event="A workshop", date=dt.date(2026, 1, 2),
+                        author="Sam Lee", year=2026, volume=1, issue=1)
+    note, trace = draft_note(briefing, [read_source(path)])
+    body = " ".join((*note.nature_of_discussion, *note.presentation, *note.key_points))
+    assert "Dr. Lee" in body
+    assert not re.search(r"\b(I|I'm|my|me)\b", re.sub(r"“[^”]*”", "", body))
+    assert "No." not in body and "—" not in body and "Thank" not in body
+    assert note.nature_of_discussion[0].startswith("The chair introduced Dr. Sam Lee, who studied port security")

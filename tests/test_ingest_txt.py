@@ -93,3 +93,55 @@ def test_normalise_speakers_uses_the_longest_full_form():
     assert mapping["Dr. Varga"] == "Dr. Varga" and mapping["Moderator"] == "Moderator"
     assert normalise_speakers(["Dr. Varga", "Lena Varga", "LENA VARGA"]) == dict.fromkeys(["Dr. Varga", "Lena Varga", "LENA VARGA"], "Lena Varga")
     assert normalise_speakers(["AMARA OKAFOR"]) == {"AMARA OKAFOR": "Amara Okafor"}
+
+
+HEARING = """The Chair (Hon. Maria Lund (Northshore—Bay, Lib.)): I call this meeting to order. Mr. Osei has the floor.
+
+Mr. Kofi Osei (Lanark—Frontenac—Kingston, CPC): Thank you, Mr. Chair. My question is for the minister: when will the fund open?
+
+Hon. Ruth Keller (Minister of Small Business): The fund opens on Monday.
+
+The Chair: Thank you. Ms. Brandt, go ahead.
+
+Ms. Ana Brandt (Victoria, NDP): Will it cover ferries?
+
+Hon. Ruth Keller: It will cover ferries.
+
+Right Hon. Paul Ames (Papineau, Lib.): Let me add that the provinces agreed.
+
+Gwen Price AM: Diolch. A question from Wales, then.
+"""
+
+
+def test_parliamentary_labels_are_speakers_and_one_person_keeps_one_name(tmp_path):
+    path = tmp_path / "hearing.txt"
+    path.write_text(HEARING, encoding="utf-8")
+    speakers = [s.speaker for s in read_source(path).segments]
+    assert speakers == ["The Chair (Hon. Maria Lund)", "Mr. Kofi Osei", "Hon. Ruth Keller", "The Chair (Hon. Maria Lund)",
+                        "Ms. Ana Brandt", "Hon. Ruth Keller", "Right Hon. Paul Ames", "Gwen Price AM"]
+
+
+@pytest.mark.parametrize("label", ["Mr. Scott Reid (Lanark—Frontenac—Kingston, CPC)", "The Chair (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.))",
+                                   "Right Hon. Justin Trudeau", "Lynne Neagle AM", "The Acting Chair (Mr. Bruce Stanton)"])
+def test_parliamentary_labels(label):
+    assert looks_like_label(label)
+    assert split_label(f"{label}: Thank you.") == (label, "Thank you.")
+
+
+@pytest.mark.parametrize("line", ["In the end (as I said, twice): nothing changed.", "The answer (really?): no.", "So (1990, 2000): dates."])
+def test_prose_with_parentheses_is_not_a_label(line):
+    assert split_label(line) is None
+
+
+def test_different_people_are_never_merged():
+    # Two chairs in one sitting: the bare "The Chair" could be either, so it stays apart.
+    mapping = normalise_speakers(["The Chair (Hon. Maria Lund)", "The Chair", "The Chair (Mr. Tom Ruiz)", "Suzy Davies AM", "Steve Davies",
+                                  "Davies", "The Acting Chair (Mr. Bruce Stanton)"])
+    assert mapping["The Chair"] == "The Chair"
+    assert mapping["The Chair (Hon. Maria Lund)"] != mapping["The Chair (Mr. Tom Ruiz)"]
+    assert mapping["Suzy Davies AM"] == "Suzy Davies AM" and mapping["Steve Davies"] == "Steve Davies" and mapping["Davies"] == "Davies"
+    assert mapping["The Acting Chair (Mr. Bruce Stanton)"] == "The Acting Chair (Mr. Bruce Stanton)"
+    # One person under two labels: a portfolio in parentheses, and post-nominal letters.
+    assert normalise_speakers(["Hon. Bill Blair", "Hon. Bill Blair (Minister of Public Safety)"]) == dict.fromkeys(
+        ["Hon. Bill Blair", "Hon. Bill Blair (Minister of Public Safety)"], "Hon. Bill Blair")
+    assert normalise_speakers(["Kirsty Williams AM", "Kirsty Williams"])["Kirsty Williams"] == "Kirsty Williams AM"

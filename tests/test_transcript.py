@@ -157,3 +157,22 @@ def test_split_sentences_keeps_titles_and_abbreviations_inside():
     text = "Dr. Okafor spoke about the U.S. market at 9 a.m. today. It was 2.5 tonnes! Was it? Yes"
     assert [text[a:b] for a, b in split_sentences(text)] == [
         "Dr. Okafor spoke about the U.S. market at 9 a.m. today.", "It was 2.5 tonnes!", "Was it?", "Yes"]
+
+
+def test_a_hearing_panel_answers_and_members_are_not_answerers():
+    tr = structure_transcript(source(
+        ("The Chair", "I call this meeting to order. Dr. Park, you have the floor."),
+        ("Helen Park", "The stock doubled since 2010, but it is still low."),
+        ("Kofi Osei", "How soon could the fishery reopen?"),
+        ("Helen Park", "Not before 2030."),
+        ("Omar Said", "The fishers would accept an index fishery first."),
+        ("Kofi Osei", "That is what my constituents tell me as well, and they are patient."),
+        ("The Chair", "Ms. Brandt."),
+        ("Ana Brandt", "I just want to say that the cooperative has done remarkable work on bycatch."),
+        ("Ana Brandt", "What I wanted to ask is whether the survey will be annual."),
+        ("Helen Park", "It should be."),
+    ), "Dr. Helen Park")
+    got = [(t.speaker, t.role) for t in tr.turns]
+    assert got[1:] == [("Dr. Helen Park", TALK), ("Kofi Osei", QUESTION), ("Dr. Helen Park", ANSWER), ("Omar Said", ANSWER),
+                       ("Kofi Osei", REMARK), ("The Chair", MODERATOR), ("Ana Brandt", QUESTION), ("Dr. Helen Park", ANSWER)]
+    assert [(ex.questions, ex.answers) for ex in tr.exchanges] == [((2,), (3, 4)), ((7,), (8,))]

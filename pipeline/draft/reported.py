@@ -29,8 +29,10 @@ class Person:
 
 
 # Titles come from the one list ingest uses for speaker labels ("Dr.", "Ambassador", "Gen.").
-_HONORIFIC = re.compile(r"^(" + "|".join(sorted(HONORIFICS, key=len, reverse=True)) + r")\.?\s+", re.I)
+_HONORIFIC = re.compile(r"^((?:(?:the|right|rt)\.?\s+)*(?:" + "|".join(sorted(HONORIFICS, key=len, reverse=True)) + r"))\.?\s+", re.I)
 _SUFFIX = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d.", "md", "qc", "kc"}
+# Styles that are not used with a surname alone.
+_STYLE_ONLY = {"hon", "honourable", "honorable", "right", "rt", "the"}
 
 
 def presenter_person(speaker: str, intro: str = "") -> Person:
@@ -40,6 +42,10 @@ def presenter_person(speaker: str, intro: str = "") -> Person:
     honorific = match.group(0).strip() if match else ""
     rest = [w for w in name[len(match.group(0)) if match else 0:].replace(",", " ").split() if w.lower() not in _SUFFIX]
     surname = rest[-1] if rest else name
+    # "Hon. Bill Blair" is "Bill Blair" in running text, never "Hon. Blair"; "Lynne Neagle AM" keeps her letters.
+    if honorific.rstrip(".").lower() in _STYLE_ONLY or re.match(r"(?i)right\b", honorific):
+        honorific = ""
+        rest = [w for w in rest if w.rstrip(".").lower() not in _STYLE_ONLY]
     short = f"{honorific} {surname}" if honorific else (" ".join(rest) or name)
     pronoun = {"ms": "she", "mrs": "she", "miss": "she", "mr": "he", "sir": "he", "dame": "she"}.get(honorific.rstrip(".").lower())
     if pronoun is None and intro:
@@ -65,16 +71,28 @@ _UNCHANGED_AFTER_I = frozenset(
     "spent went saw told said took made found got wrote began came gave knew left met ran sent thought heard led "
     "taught brought bought felt kept lost put read set became worked".split()
 )
+# Present-tense verbs whose he/she form the rewrite knows; after "I", any other word makes the sentence unsafe
+# to rewrite ("I as minister …" must not become "She ases minister …").
+_KNOWN_VERBS = frozenset(
+    """think believe know want need see say mean hope expect feel agree disagree understand recognise recognize accept
+    welcome suggest propose recommend support ask answer argue doubt fear worry wonder remember note find look take make
+    give get go come work study teach lead run use hear read write call tell share join visit spend talk speak try plan
+    intend wish prefer like love guess suspect assume consider regard confirm acknowledge appreciate commit mention add
+    raise refer point continue keep stand remain represent chair serve sit live move thank apologise apologize admit
+    insist doubt trust urge encourage hold owe sense notice realise realize imagine reckon reject oppose favour favor
+    want wanted have am do don't haven't""".split()
+)
 _ADVERB = frozenset("just also always never still often really only even actually personally certainly usually".split())
 _IRREGULAR = {"am": "is", "have": "has", "do": "does", "don't": "doesn't", "haven't": "hasn't", "go": "goes", "'m": "is"}
 # Openings that read wrongly after "X explained that": answers, imperatives, exclamations.
-_UNFRAMED = re.compile(r"^(?:Yes|No|But|And|Or|Yet|Because|Quite|Look|Think|Consider|Imagine|Take|Remember|Note|See|Let|Keep|Picture|Compare|Ask|Go|Please)\b")
+_UNFRAMED = re.compile(r"^(?:Yes|No|Not|But|And|Or|Yet|Because|Quite|Look|Think|Consider|Imagine|Take|Remember|Note|See|Let|Keep|Picture|Compare|Ask|Go|Please)\b")
 # Words that open sentences but are never names.
 _FUNCTION_WORDS = frozenset(
     "a an the this that these those it its they there here what which who when where why how if so and but or "
     "because while although though since as at in on of for from by with to into after before until during "
     "most many some any all each every no not only even also yes one two three four five first second third "
-    "roughly mostly about around nearly almost perhaps maybe".split()
+    "roughly mostly about around nearly almost perhaps maybe within without under over across between despite through "
+    "against among once today yesterday tomorrow".split()
 )
 _PLURAL_OR_YOU = re.compile(r"\b(we|us|our|ours|ourselves|you|your|yours)\b", re.I)
 
@@ -91,6 +109,12 @@ def _third_singular(verb: str) -> str:
     if re.search(r"[^aeiou]y$", low):
         return verb[:-1] + "ies"
     return verb + "s"
+
+
+def _known_verb(word: str) -> bool:
+    """Whether the word after "I" is a verb form the rewrite handles (known present, modal, past)."""
+    low = word.lower().replace("’", "'")
+    return low in _KNOWN_VERBS or low in _UNCHANGED_AFTER_I or low in _IRREGULAR or (low.endswith("ed") and len(low) > 4)
 
 
 def _roman_numeral(text: str, at: int) -> bool:
@@ -134,9 +158,13 @@ def third_person(text: str, person: Person) -> tuple[str, bool, bool] | None:
                 subject = subject[:1].upper() + subject[1:]
             verbs = re.match(r"(\s+)([\w'’]+)(?:(\s+)([\w'’]+))?", text[pos:]) if low == "i" else None
             if verbs and verbs.group(2).lower() in _ADVERB and verbs.group(4):
+                if not _known_verb(verbs.group(4)):
+                    return None
                 out.append(subject + verbs.group(1) + verbs.group(2) + verbs.group(3) + _third_singular(verbs.group(4)))
                 pos += verbs.end()
             elif verbs:
+                if not _known_verb(verbs.group(2)):
+                    return None
                 out.append(subject + verbs.group(1) + _third_singular(verbs.group(2)))
                 pos += verbs.end(2)
             elif low == "i":
@@ -216,21 +244,28 @@ REPORTING_VERBS = ("explained", "noted", "observed", "pointed out", "stated", "s
 _PRESCRIPTIVE = re.compile(r"\b(should|must|need to|needs to|have to|has to|ought to)\b", re.I)
 
 
-def report(sentence: str, person: Person, proper: frozenset[str], verb: str, *, frame: bool, first: bool = True) -> str:
-    """A presenter's sentence as reported speech: first person rewritten, framed by a reporting verb when asked."""
+def report(sentence: str, person: Person, proper: frozenset[str], verb: str, *, frame: bool, first: bool = True,
+           quote_plural: bool = False) -> str | None:
+    """A speaker's sentence as reported speech: first person rewritten, framed by a reporting verb when asked;
+    "we"/"you" sentences quoted when framed (or always, with `quote_plural`); None when no safe form exists."""
     rewritten = third_person(sentence, person)
     if rewritten is None:
-        return sentence
+        return None
     text, named, opinion = rewritten
+    subject = person.short if first or not person.pronoun else person.pronoun
+    if named and _PLURAL_OR_YOU.search(text) and (frame or quote_plural):
+        return f"{subject[:1].upper()}{subject[1:]} said: “{sentence.rstrip()}”"
     if named:
         return text
     if opinion:
         return f"In {person.short}'s view, {lower_first(text, proper)}"
+    if _PLURAL_OR_YOU.search(text) and (frame or quote_plural):
+        # "We", "our", "you" cannot be reported safely (whose "we"?): the speaker's words are quoted.
+        return f"{subject[:1].upper()}{subject[1:]} said: “{sentence.rstrip()}”"
     if not frame or _PLURAL_OR_YOU.search(text) or _UNFRAMED.match(text) or not text.endswith(".") or len(text.split()) < 6:
         return text
     if verb != "said" and _PRESCRIPTIVE.search(text):
         verb = "argued"
-    subject = person.short if first or not person.pronoun else person.pronoun
     return attribute(text, person, verb, proper, subject=subject)
 
 

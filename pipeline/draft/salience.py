@@ -75,21 +75,28 @@ def textrank(sim: np.ndarray, damping: float = 0.85, iterations: int = 50) -> np
     totals = weights.sum(axis=1, keepdims=True)
     # A sentence sharing nothing with the rest links to every sentence equally.
     transition = np.where(totals > 0, weights / np.where(totals == 0, 1.0, totals), 1.0 / n)
+    # The transposed matrix made contiguous once, and iteration stopped once the ranks settle: the
+    # 20,000-word transcript of a hearing has over a thousand sentences.
+    forward = np.ascontiguousarray(transition.T)
     scores = np.full(n, 1.0 / n)
     for _ in range(iterations):
-        scores = (1 - damping) / n + damping * transition.T @ scores
+        updated = (1 - damping) / n + damping * forward @ scores
+        settled = np.abs(updated - scores).sum() < 1e-7
+        scores = updated
+        if settled:
+            break
     return scores
 
 
 def rank_sentences(texts: Sequence[str], boosts: Sequence[float] | None = None,
-                   sim: np.ndarray | None = None) -> np.ndarray:
+                   sim: np.ndarray | None = None, centrality: np.ndarray | None = None) -> np.ndarray:
     """Salience of each sentence in [0, 1]: TextRank centrality scaled by a per-sentence boost factor.
 
-    `sim`, when the caller already has it, is the texts' similarity matrix.
+    `sim`, when the caller already has it, is the texts' similarity matrix; `centrality`, its TextRank.
     """
     if not texts:
         return np.zeros(0)
-    scores = textrank(sim if sim is not None else similarity_matrix(texts))
+    scores = centrality if centrality is not None else textrank(sim if sim is not None else similarity_matrix(texts))
     top = scores.max()
     scores = scores / top if top > 0 else scores
     if boosts is not None:
@@ -117,9 +124,10 @@ GENERIC = frozenset(
 )
 
 
-def topic_terms(texts: Sequence[str], limit: int = 8, boost: str = "") -> list[Phrase]:
+def topic_terms(texts: Sequence[str], limit: int = 8, boost: str = "", sizes: tuple[int, ...] = (1, 2)) -> list[Phrase]:
     """Topic terms of a set of sentences: one- and two-word runs of content words, scored by how many
-    sentences use them (two-word terms weigh more; terms also in `boost`, e.g. the slides, weigh half again)."""
+    sentences use them (two-word terms weigh more; terms also in `boost`, e.g. the slides, weigh half again);
+    `sizes` says which run lengths count (themes ask for two-word phrases only)."""
     boost = boost.lower()
     seen: dict[str, set[int]] = {}
     forms: dict[str, dict[str, int]] = {}
@@ -131,7 +139,7 @@ def topic_terms(texts: Sequence[str], limit: int = 8, boost: str = "") -> list[P
                 if low and low not in STOPWORDS and not low[0].isdigit() and len(low) > 2:
                     run.append(word)
                     continue
-                for size in (1, 2):
+                for size in sizes:
                     for k in range(len(run) - size + 1):
                         gram = run[k:k + size]
                         if size == 1 and (gram[0].lower() in GENERIC or gram[0].lower().endswith("ed")):

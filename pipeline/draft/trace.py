@@ -46,6 +46,8 @@ class TracedSentence:
     paragraph: int
     text: str
     spans: tuple[Span, ...]
+    frame: bool = False
+    """A fixed-wording sentence (the Q&A-followed line, theme and question-topic lists, who else spoke)."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,10 @@ class Trace:
                 "coverage": round(self.coverage(), 4), "warnings": list(self.warnings), "sentences": []}
         for s in self.sentences:
             spans = [{k: v for k, v in asdict(span).items() if v not in (None, (), "")} for span in s.spans]
-            data["sentences"].append({"section": s.section, "paragraph": s.paragraph, "text": s.text, "spans": spans})
+            entry = {"section": s.section, "paragraph": s.paragraph, "text": s.text, "spans": spans}
+            if s.frame:
+                entry["frame"] = True
+            data["sentences"].append(entry)
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 

@@ -127,9 +127,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if match.group(0).startswith(".") and len(match.group(0).rstrip("\"'”’)]")) == 1:
             word = re.search(r"([\w.]+)\.$", text[start:match.start() + 1])
             token = word.group(1).lower() if word else ""
-            if token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
-                continue
             following = text[end:].lstrip()
+            if token == "no" and not following[:1].isdigit():
+                pass  # "No. Sorry, …" ends a sentence; only "No. 5" abbreviates "number"
+            elif token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
+                continue
             if following[:1].islower() or following[:1].isdigit() and re.search(r"\d$", text[:match.start()]):
                 continue
         while start < len(text) and text[start].isspace():
@@ -200,9 +202,22 @@ def relayed_question(text: str) -> bool:
     return False
 
 
+# An indirect question ("what I wanted to ask is whether …", "I'd like to know how …").
+INDIRECT_QUESTION = re.compile(
+    r"(?i)\b(?:I|I'd|I would|I wanted to|I want to|I was going to)\s+(?:like to\s+|just\s+)?(?:ask|know|wonder)\b.{0,40}?"
+    r"\b(?:whether|if|what|why|how|when|where|who|which)\b|\bmy question (?:is|was)\b|\bI wonder(?:ed)? (?:whether|if)\b")
+
+
+def asks(text: str) -> bool:
+    """Whether a turn asks something: one of its sentences is a question of four words or more, or an
+    indirect question ("what I wanted to ask is whether …")."""
+    return any((sentence.rstrip("\"'”’)] ").endswith("?") or INDIRECT_QUESTION.search(sentence)) and len(sentence.split()) >= 4
+               for sentence in _sentences(text))
+
+
 def audience_question(text: str) -> bool:
-    """An audience turn that asks something: a question mark, or a comment long enough to invite an answer."""
-    return "?" in text or len(text.split()) >= 12
+    """An audience turn that asks something (a comment without a question is a remark, not a question)."""
+    return asks(text)
 
 
 def _find_presenter(groups, names: dict[str, str], presenter: str) -> tuple[str | None, list[str]]:
@@ -246,29 +261,49 @@ def structure_transcript(source: Source, presenter: str) -> Transcript:
     label, notes = _find_presenter(groups, names, presenter)
     warnings += notes
     first_talk = next((i for i, (s, _) in enumerate(groups) if s == label), 0)
-    chairs = {s for s, _ in groups[:first_talk] if s} | {s for s, _ in groups if s and s != label and _MODERATOR_LABEL.search(s)}
+    before = {s for s, _ in groups[:first_talk] if s}
+    # A talk's chair speaks before the presenter; in a hearing many speak before the witness, and only
+    # whoever opens the meeting (and labels naming a chair) chairs it.
+    openers = before if len(before) <= 2 else {groups[0][0]} - {None}
+    chairs = openers | {s for s, _ in groups if s and s != label and _MODERATOR_LABEL.search(s)}
     roles: list[str] = []
     qa_start: int | None = None
+    last: tuple[str | None, str] | None = None  # speaker and role of the last substantive turn
+    answerers: set[str | None] = {label}
+    asker: str | None = None  # who asked the question being answered: never one of its answerers
+    chaired = False  # whether a chair has spoken since the last substantive turn
     for i, (speaker, members) in enumerate(groups):
         text = " ".join(s.text for _, s in members)
-        if i < first_talk:
-            role = INTRO
-        elif speaker == label:
-            role = TALK if qa_start is None else ANSWER
-        elif speaker in chairs:
-            if relayed_question(text):
+        if speaker in chairs:
+            if i < first_talk and qa_start is None:
+                role = INTRO
+            elif relayed_question(text):
                 role = QUESTION
                 qa_start = i if qa_start is None else qa_start
             else:
                 role = MODERATOR
-                if qa_start is None and _is_handover(text):
+                if qa_start is None and i > first_talk and _is_handover(text):
                     qa_start = i
-        else:
+        elif speaker == label and qa_start is None:
+            role = TALK
+        elif speaker != label and asks(text):
             qa_start = i if qa_start is None else qa_start
-            role = QUESTION if audience_question(text) else REMARK
+            role = QUESTION
+            asker = speaker
+        elif last is not None and speaker != asker and (last[1] == QUESTION or
+                                                        last[1] == ANSWER and (not chaired or speaker in answerers)):
+            # Whoever speaks right after a question answers it; after an answer, another witness of the panel
+            # adds to it, but a member given the floor by the chair is not answering.
+            role = ANSWER
+            answerers.add(speaker)
+        else:
+            qa_start = i if qa_start is None and speaker != label else qa_start
+            role = REMARK
         roles.append(role)
-    exchanges = _pair(roles)
-    # A presenter turn in the Q&A before any question is not an answer.
+        chaired = role in (MODERATOR, INTRO) or (chaired and role in (MODERATOR, INTRO))
+        if role not in (MODERATOR, INTRO):
+            last = (speaker, role)
+    exchanges = _pair(roles, [s for s, _ in groups])
     answered = {i for ex in exchanges for i in ex.answers}
     roles = [REMARK if r == ANSWER and i not in answered else r for i, r in enumerate(roles)]
     turns = tuple(_make_turn(s, m, r) for (s, m), r in zip(groups, roles))
@@ -277,12 +312,14 @@ def structure_transcript(source: Source, presenter: str) -> Transcript:
     return Transcript(source.path, presenter, label, tuple(sorted(chairs)), turns, exchanges, qa_start, tuple(warnings))
 
 
-def _pair(roles: list[str]) -> tuple[Exchange, ...]:
-    """Group question turns with the answer turns that follow them; unanswered questions are dropped."""
+def _pair(roles: list[str], speakers: list[str | None]) -> tuple[Exchange, ...]:
+    """Each questioner's question turns with the answer turns that follow them; a question interrupted by
+    the chair and resumed by the same questioner is one exchange, and a question nobody answered before
+    someone else asked is dropped."""
     exchanges: list[tuple[list[int], list[int]]] = []
     for i, role in enumerate(roles):
         if role == QUESTION:
-            if exchanges and not exchanges[-1][1]:
+            if exchanges and not exchanges[-1][1] and speakers[exchanges[-1][0][-1]] == speakers[i]:
                 exchanges[-1][0].append(i)
             else:
                 exchanges.append(([i], []))
@@ -312,7 +349,8 @@ _HEDGE = re.compile(
 )
 _LIKE = re.compile(r"\blike,\s+", re.I)
 # Discourse markers that open a spoken sentence but add nothing to a written one.
-_OPENER = re.compile(r"^(?:(?:so|and|okay|ok|alright|all right|oh)\b,?\s+|(?:right|well|now|yeah|anyway|sorry|um|uh)\s*[,.]\s*)+", re.I)
+_OPENER = re.compile(r"^(?:(?:so|and|okay|ok|alright|all right|oh)\b,?\s+|(?:right|well|now|yeah|anyway|sorry|um|uh)\s*[,.]\s*|"
+                     r"if I (?:may|might|could|can) (?:just )?(?:add|say|come in|answer)(?: to that| that)?,\s*)+", re.I)
 # Words that may legitimately be doubled ("that that", "had had").
 _DOUBLE_OK = frozenset({"that", "had"})
 _REPEAT = re.compile(r"\b(\w+(?:\s+\w+){0,3})(?:(?:\s*,\s*|\s*[-–—]+\s*|\s+)\1\b)+", re.I)
