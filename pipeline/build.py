@@ -45,8 +45,10 @@ STAGE_CODE = {
     "compose": ["compose.py"],
     "render": ["render.py", "archive"],
 }
-# Settings that do not change any output: they never invalidate a stage.
-NEUTRAL_SETTINGS = {"jobs", "root", "inputs_dir", "outputs_dir", "templates_dir", "max_file_mb", "max_pages"}
+# The reader limits: part of each source's own fingerprint, so they invalidate only the ingest of files.
+READ_LIMITS = ("max_file_mb", "max_pages", "max_transcript_words", "max_manuscript_words", "max_list_depth")
+# Settings that do not change any output (or, for READ_LIMITS, only through the sources' fingerprints).
+NEUTRAL_SETTINGS = {"jobs", "root", "inputs_dir", "outputs_dir", "templates_dir", *READ_LIMITS}
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
     briefing, config = load_briefing(folder, config)
     manuscript = SourceSpec(briefing.manuscript) if briefing.manuscript else None
     sources = list_sources(briefing)
-    limits = (config.max_file_mb, config.max_pages)
+    limits = [getattr(config, name) for name in READ_LIMITS]
     source_keys = {
         str(spec.path): fingerprint(spec.path.relative_to(briefing.folder.parent).as_posix(), file_digest(spec.path),
                                     spec.password, limits, env["code:ingest"])
@@ -192,7 +194,9 @@ def is_up_to_date(plan: Plan, previous: BriefingState | None, out_dir: Path) -> 
 
 def read_options(config: Config, password: str | None = None) -> ReadOptions:
     """The reader limits the config sets."""
-    return ReadOptions(password, int(config.max_file_mb * 1024 * 1024), config.max_pages)
+    return ReadOptions(password, int(config.max_file_mb * 1024 * 1024), config.max_pages,
+                       max_transcript_words=config.max_transcript_words,
+                       max_manuscript_words=config.max_manuscript_words, max_list_depth=config.max_list_depth)
 
 
 def ingest_briefing(manuscript: SourceSpec | None, specs: Sequence[SourceSpec], config: Config,

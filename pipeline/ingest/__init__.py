@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..config import Config
 from ..errors import SourceError
 from ..models import Briefing, Source, SourceSpec
+from .textfile import WordLimit
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,14 @@ class ReadOptions:
     max_pages: int = 500
     max_stream_bytes: int = 32 * 1024 * 1024
     """Largest size one compressed object (PDF stream, .docx part) may decompress to."""
+    max_transcript_words: int = Config.max_transcript_words
+    max_manuscript_words: int = Config.max_manuscript_words
+    max_list_depth: int = Config.max_list_depth
+
+    def word_limit(self, kind: str) -> WordLimit:
+        """The word limit of a transcript or a manuscript, with the setting that sets it."""
+        setting = f"max_{kind}_words"
+        return WordLimit(getattr(self, setting), setting)
 
 
 Reader = Callable[[Path, ReadOptions], Source]
