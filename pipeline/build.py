@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .config import Config, find_briefings, load_briefing, template_dirs
-from .errors import PipelineError
+from .errors import PipelineError, describe_os_error
 from .ingest import READERS, ReadOptions, list_sources, read_source
 from .models import Briefing, Entity, Note, Source, SourceSpec
 from .state import (
@@ -32,7 +32,7 @@ from .state import (
     remove_stale_temporaries,
     save_state,
     tree_digest,
-    write_atomic,
+    write_all_atomic,
 )
 
 STAGES = ("ingest", "extract", "note", "compose", "render")
@@ -42,7 +42,7 @@ STAGE_CODE = {
     "ingest": ["ingest"],
     "extract": ["extract", "data"],
     "note": ["draft", "ingest", "compose.py"],  # drafts date the KEY EVENTS with compose.format_date
-    "compose": ["compose.py"],
+    "compose": ["compose.py", "limits.py"],
     "render": ["render.py", "archive"],
 }
 # The reader limits: part of each source's own fingerprint, so they invalidate only the ingest of files.
@@ -317,8 +317,14 @@ class BriefingRun:
             from .compose import compose_html
             from .extract import salient_keywords
 
+            from .limits import check_note
+
+            plan = self.plan
             keywords = salient_keywords(self.entities())
-            return compose_html(self.plan.briefing, self.note(), self.plan.config, keywords), []
+            file = plan.manuscript.path.name if plan.manuscript else "the drafted note"
+            # Long words and pathological markup are checked here: their limits are compose settings.
+            warnings = check_note(plan.briefing, self.note(), plan.config.max_word_chars, plan.config.max_inline_depth, file)
+            return compose_html(plan.briefing, self.note(), plan.config, keywords), warnings
 
         return self.stage("compose", compute)
 
@@ -343,18 +349,15 @@ class BriefingRun:
         }
         # Render first, write after: a briefing that fails keeps every previous output as it was.
         pdf = self.render(html, files["entities.json"].encode("utf-8")) if need_render else None
-        for name, text in files.items():
-            write_atomic(self.out_dir / name, text)
-        if pdf is not None:
-            write_atomic(pdf_path, pdf)
-        # Each output is hashed once, from the bytes just written (or the PDF kept from the last build).
+        # Each output is hashed once, from the bytes about to be written (or the PDF kept from the last build).
         outputs = {name: bytes_digest(text.encode("utf-8")) for name, text in files.items()}
         outputs[pdf_path.name] = bytes_digest(pdf) if pdf is not None else file_digest(pdf_path)
         # meta.json records the checksums of this build's outputs, so it is rewritten every time.
         record = meta_record(self.plan.briefing, self.plan.config, self.note().status, self.out_dir, outputs)
-        meta = meta_json(record)
-        write_atomic(self.out_dir / META_FILE, meta)
-        outputs[META_FILE] = bytes_digest(meta.encode("utf-8"))
+        files[META_FILE] = meta_json(record)
+        outputs[META_FILE] = bytes_digest(files[META_FILE].encode("utf-8"))
+        # All or nothing: a full disk while writing any of them leaves every previous output in place.
+        write_all_atomic({self.out_dir / name: data for name, data in [*files.items(), (pdf_path.name, pdf)] if data is not None})
         return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), stages=tuple(self.ran),
                        keys={**self.plan.keys, **self.runtime_keys}, outputs=outputs, timings=self.timings)
 
@@ -380,6 +383,8 @@ def run_plan(plan: Plan, state_dir: Path, previous: BriefingState | None, out_di
         outcome = BriefingRun(plan, Cache(state_dir), previous, out_dir, reuse).run()
     except PipelineError as exc:
         outcome = Outcome(plan.briefing.slug, "failed", error=str(exc))
+    except OSError as exc:  # disk full, permission denied, read-only folder: the path and the reason
+        outcome = Outcome(plan.briefing.slug, "failed", error=describe_os_error(exc))
     except Exception as exc:  # one briefing's bug must not take down the batch
         outcome = Outcome(plan.briefing.slug, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kilobytes

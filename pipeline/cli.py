@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import PipelineError
+from .errors import PipelineError, describe_os_error
 
 
 def print_report(report, as_json: bool = False) -> None:
@@ -234,6 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (`briefing parse … | head`): silence the flush at exit, no traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:  # disk full, permission denied, read-only folder: the path and the reason, no traceback
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # the catalog's database: full disk, read-only or damaged
+        print(f"error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         return 1
 
 
