@@ -144,10 +144,11 @@ def command_archive(args: argparse.Namespace) -> int:
 
 def command_search(args: argparse.Namespace) -> int:
     """Search the catalog of built notes for text and entities (exit 1 when nothing matches)."""
-    from .archive.catalog import format_result, refresh_catalog, search
+    from .archive.catalog import check_query, format_result, refresh_catalog, search
     from .config import load_config
 
-    result = search(refresh_catalog(load_config(args.project)), " ".join(args.text))
+    query = check_query(" ".join(args.text))  # before refreshing the catalog: a bad query is refused at once
+    result = search(refresh_catalog(load_config(args.project)), query)
     print(json.dumps(result.as_dict(), ensure_ascii=False, indent=1) if args.json else format_result(result))
     return 0 if (result.notes or result.entities) else 1
 

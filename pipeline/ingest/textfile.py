@@ -57,15 +57,17 @@ def _read_words(handle, path: Path, limit: WordLimit, chunk: int = 1 << 20) -> b
     Counting as it reads bounds time and memory by the limit, not by the file: a 50 MB transcript is
     refused after its first megabytes, before any of it is decoded whole or parsed.
     """
-    head = handle.read(chunk)
+    head = handle.read(max(chunk, 4))  # enough for any byte-order mark
     encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), "utf-8")
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")  # only for counting
     parts, words, in_word, block = [], 0, False, head
     while block:
         parts.append(block)
-        text = decoder.decode(block)
-        words += len(text.split()) - (in_word and bool(text) and not text[0].isspace())
-        in_word = bool(text) and not text[-1].isspace()
+        text = decoder.decode(block)  # empty while a character's bytes are split between chunks
+        if text:
+            # A word cut by the chunk boundary is counted once.
+            words += len(text.split()) - (in_word and not text[0].isspace())
+            in_word = not text[-1].isspace()
         if words > limit.words:
             size = os.fstat(handle.fileno()).st_size
             raise SourceError(path, f"has more than {limit.words:,} words (counted in its first {sum(map(len, parts)):,} "
