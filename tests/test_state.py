@@ -74,3 +74,22 @@ def test_cache_survives_a_damaged_entry_and_prunes_the_unreferenced(tmp_path, ca
         assert cache.get("extract", "bad") is None
     cache.prune({"extract": {"good"}})
     assert sorted(p.stem for p in (tmp_path / "cache" / "extract").iterdir()) == ["good"]
+
+
+@pytest.mark.parametrize("error", [28, 13, 30])  # ENOSPC, EACCES, EROFS
+def test_failed_write_names_the_file_and_keeps_every_previous_one(tmp_path, fail_fsync, error):
+    import os
+
+    from pipeline.state import write_all_atomic
+
+    first, second = tmp_path / "a.pdf", tmp_path / "b.json"
+    first.write_text("old a")
+    second.write_text("old b")
+    fail_fsync(error, lambda path: "b.json" in path)
+    with pytest.raises(OSError) as info:
+        write_all_atomic({first: "new a", second: "new b"})
+    assert info.value.errno == error and info.value.filename == str(second)
+    assert info.value.strerror == os.strerror(error)
+    # The first file was written to its temporary but not renamed: both keep their old content.
+    assert first.read_text() == "old a" and second.read_text() == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "b.json"]
