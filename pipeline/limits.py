@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import fields
 
@@ -77,28 +78,43 @@ def flatten_markup(tokens: list[Token], max_depth: int) -> tuple[list[Token], in
     return out, len(drop)
 
 
-def render_bounded(text: str, max_depth: int) -> tuple[str, int]:
-    """Markdown inline text as HTML (raw HTML escaped) with pathological markup flattened; and the count flattened."""
+@functools.lru_cache(maxsize=256)
+def inline_markup(text: str, max_depth: int) -> tuple[str, int, str]:
+    """One parse of Markdown inline text: (HTML with pathological markup flattened, count flattened, printed text).
+
+    Cached: the compose stage checks a note's paragraphs and then renders the same ones, and a
+    pathological paragraph (`[` × 100,000) costs markdown-it seconds per parse.
+    """
     env: dict = {}
     blocks = _MARKDOWN.parseInline(text, env)
-    flattened = 0
+    flattened, printed = 0, []
     for block in blocks:
         if block.children:
+            printed.append(_printed(block.children))
             block.children, count = flatten_markup(block.children, max_depth)
             flattened += count
-    return _MARKDOWN.renderer.render(blocks, _MARKDOWN.options, env), flattened
+    return _MARKDOWN.renderer.render(blocks, _MARKDOWN.options, env), flattened, "".join(printed)
+
+
+def render_bounded(text: str, max_depth: int) -> tuple[str, int]:
+    """Markdown inline text as HTML (raw HTML escaped) with pathological markup flattened; and the count flattened."""
+    return inline_markup(text, max_depth)[:2]
+
+
+def _printed(children: list[Token]) -> str:
+    """The text inline tokens print (markup removed, words joined as they print)."""
+    parts = []
+    for token in children:
+        if token.type in ("text", "code_inline"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
 
 
 def printed_text(text: str) -> str:
     """The text a Markdown inline paragraph prints (markup removed, words joined as they print)."""
-    parts = []
-    for block in _MARKDOWN.parseInline(text, {}):
-        for token in block.children or ():
-            if token.type in ("text", "code_inline"):
-                parts.append(token.content)
-            elif token.type in ("softbreak", "hardbreak"):
-                parts.append(" ")
-    return "".join(parts)
+    return inline_markup(text, 1)[2]
 
 
 def note_paragraphs(briefing: Briefing, note: Note) -> list[tuple[str, str]]:
@@ -125,10 +141,11 @@ def check_note(briefing: Briefing, note: Note, max_word_chars: int, max_depth: i
     """
     long_words, flattened = [], []
     for where, text in note_paragraphs(briefing, note):
-        for word in printed_text(text).split():
+        _, flattened_here, printed = inline_markup(text, max_depth)
+        for word in printed.split():
             if len(word) > max_word_chars:
                 long_words.append(f"{where}: a word of {len(word):,} characters ({word[:30]!r}…)")
-        if render_bounded(text, max_depth)[1]:
+        if flattened_here:
             flattened.append(f"{where}: emphasis nested deeper than {max_depth} (setting max_inline_depth) or crowding"
                              f" one word is printed plain: {text[:40]!r}")
     limit = f"the limit is {max_word_chars:,} characters (setting max_word_chars)"

@@ -81,7 +81,9 @@ def markdown_tokens(text: str, file: str, max_depth: int, first_line: int = 1) -
     maxNesting is set above what `max_depth` containers can reach (each adds at most two levels)
     and the depth is checked here: a deeper document fails with its line instead of losing text.
     """
-    tokens = MarkdownIt("commonmark", {"maxNesting": 2 * max_depth + 4}).parse(text)
+    parser = MarkdownIt("commonmark", {"maxNesting": 2 * max_depth + 4})
+    parser.disable("inline")  # only the blocks' text is kept here: compose parses the inline markup once
+    tokens = parser.parse(text)
     depth = 0
     for token in tokens:
         depth += _CONTAINERS.get(token.type, 0)
