@@ -40,8 +40,11 @@ def output_dir(config: Config, slug: str) -> Path:
     return config.root / config.outputs_dir / slug
 
 
-def embedded_files(briefing: Briefing, out_dir: Path) -> list[EmbeddedFile]:
-    """The files to embed, in a fixed order: briefing.toml, manuscript, transcripts, then entities.json."""
+def embedded_files(briefing: Briefing, out_dir: Path, entities_pending: bool = False) -> list[EmbeddedFile]:
+    """The files to embed, in a fixed order: briefing.toml, manuscript, transcripts, then entities.json.
+
+    `entities_pending`: entities.json is about to be written (the build records its checksum first).
+    """
     folder = briefing.folder
     files = [EmbeddedFile("briefing.toml", folder / "briefing.toml", "Source", "Briefing metadata (briefing.toml)")]
     if briefing.manuscript is not None:
@@ -54,9 +57,9 @@ def embedded_files(briefing: Briefing, out_dir: Path) -> list[EmbeddedFile]:
             name = spec.path.relative_to(folder).as_posix()
             files.append(EmbeddedFile(name, spec.path, "Source", f"Transcript of the talk ({name})"))
     entities = out_dir / ENTITIES_FILE
-    if entities.is_file():
+    if entities_pending or entities.is_file():
         files.append(EmbeddedFile(ENTITIES_FILE, entities, "Data", ENTITIES_DESCRIPTION))
-    return [f for f in files if f.path.is_file()]
+    return [f for f in files if f.path.is_file() or (entities_pending and f.path == entities)]
 
 
 def pdf_metadata(briefing: Briefing, config: Config) -> PdfMetadata:
@@ -136,9 +139,9 @@ def meta_record(briefing: Briefing, config: Config, status: str, out_dir: Path |
                 "name": f.name,
                 "source": _relative(f.path, root),
                 "relationship": f.relationship,
-                "sha256": sha256_file(f.path),
+                "sha256": outputs[f.name] if f.relationship == "Data" and f.name in outputs else sha256_file(f.path),
             }
-            for f in embedded_files(briefing, out_dir)
+            for f in embedded_files(briefing, out_dir, ENTITIES_FILE in outputs)
         ],
     }
 
