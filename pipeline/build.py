@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 from . import __version__
 from .config import Config, find_briefings, load_briefing, template_dirs
 from .boundary import digest_inside
-from .errors import PipelineError, SourceError
+from .errors import PipelineError, SourceError, describe_os_error
 from .fonts import FONT_DISTRIBUTIONS, font_subsetter
 from .ingest import READERS, ReadOptions, ingest_briefing, list_sources, read_source
 from .models import Briefing, Entity, Note, Source, SourceSpec
@@ -37,7 +37,7 @@ from .state import (
     remove_stale_temporaries,
     save_state,
     tree_digest,
-    write_atomic,
+    write_all_atomic,
 )
 from .workers import start_worker
 
@@ -48,7 +48,7 @@ STAGE_CODE = {
     "ingest": ["ingest"],
     "extract": ["extract", "data"],
     "note": ["draft", "ingest", "compose.py"],  # drafts date the KEY EVENTS with compose.format_date
-    "compose": ["compose.py", "fonts.py"],  # fonts.py: the glyph-coverage warnings compose records
+    "compose": ["compose.py", "fonts.py", "limits.py"],  # fonts.py: the glyph-coverage warnings compose records
     "render": ["render.py", "fonts.py", "archive"],
 }
 # What each stage's cache entry holds (with its warnings): the cache decodes and validates against it.
@@ -58,8 +58,10 @@ STAGE_RESULTS = {
     "note": tuple[Note, list[str]],
     "compose": tuple[str, list[str]],
 }
-# Settings that do not change any output: they never invalidate a stage.
-NEUTRAL_SETTINGS = {"jobs", "root", "inputs_dir", "outputs_dir", "templates_dir", "max_file_mb", "max_pages",
+# The reader limits: part of each source's own fingerprint, so they invalidate only the ingest of files.
+READ_LIMITS = ("max_file_mb", "max_pages", "max_transcript_words", "max_manuscript_words", "max_list_depth")
+# Settings that do not change any output (or, for READ_LIMITS, only through the sources' fingerprints).
+NEUTRAL_SETTINGS = {"jobs", "root", "inputs_dir", "outputs_dir", "templates_dir", *READ_LIMITS,
                     # read only by `briefing export` (JATS, Crossref), never by the HTML or PDF
                     "journal_id", "issn", "publisher_name", "doi_pattern", "url_pattern", "depositor_name", "depositor_email",
                     "registrant", "schemas_dir"}
@@ -184,7 +186,7 @@ def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
     briefing, config = load_briefing(folder, config)
     manuscript = SourceSpec(briefing.manuscript) if briefing.manuscript else None
     sources = list_sources(briefing)
-    limits = (config.max_file_mb, config.max_pages)
+    limits = [getattr(config, name) for name in READ_LIMITS]
     source_keys = {
         str(spec.path): fingerprint(spec.path.relative_to(briefing.folder.parent).as_posix(),
                                     content_digest(spec.path, briefing.folder, spec is manuscript),
@@ -342,10 +344,15 @@ class BriefingRun:
             from .extract import salient_keywords
 
             from .fonts import glyph_warnings
+            from .limits import check_note
 
+            plan = self.plan
             keywords = salient_keywords(self.entities())
-            html = compose_html(self.plan.briefing, self.note(), self.plan.config, keywords)
-            return html, glyph_warnings(html)  # checked on the composed page, where each text's place is known
+            file = plan.manuscript.path.name if plan.manuscript else "the drafted note"
+            # Long words and pathological markup are checked here: their limits are compose settings.
+            warnings = check_note(plan.briefing, self.note(), plan.config.max_word_chars, plan.config.max_inline_depth, file)
+            html = compose_html(plan.briefing, self.note(), plan.config, keywords)
+            return html, warnings + glyph_warnings(html)  # glyphs checked on the composed page, where each text's place is known
 
         return self.stage("compose", compute)
 
@@ -374,19 +381,17 @@ class BriefingRun:
         else:  # the PDF is the last build's, and so are the rendering's warnings
             pdf, self.render_warnings = None, list(prev.render_warnings)
             self.warnings += self.render_warnings
-        out_root = self.out_dir.parent  # every write is checked to land inside outputs/, right before it
-        for name, text in files.items():
-            write_atomic(self.out_dir / name, text, inside=out_root)
-        if pdf is not None:
-            write_atomic(pdf_path, pdf, inside=out_root)
-        # Each output is hashed once, from the bytes just written (or the PDF kept from the last build).
+        # Each output is hashed once, from the bytes about to be written (or the PDF kept from the last build).
         outputs = {name: bytes_digest(text.encode("utf-8")) for name, text in files.items()}
         outputs[pdf_path.name] = bytes_digest(pdf) if pdf is not None else file_digest(pdf_path)
         # meta.json records the checksums of this build's outputs, so it is rewritten every time.
         record = meta_record(self.plan.briefing, self.plan.config, self.note().status, self.out_dir, outputs)
-        meta = meta_json(record)
-        write_atomic(self.out_dir / META_FILE, meta, inside=out_root)
-        outputs[META_FILE] = bytes_digest(meta.encode("utf-8"))
+        files[META_FILE] = meta_json(record)
+        outputs[META_FILE] = bytes_digest(files[META_FILE].encode("utf-8"))
+        # All or nothing, and only inside outputs/: a full disk while writing any of them leaves every
+        # previous output in place.
+        write_all_atomic({self.out_dir / name: data for name, data in [*files.items(), (pdf_path.name, pdf)] if data is not None},
+                         inside=self.out_dir.parent)
         return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), notices=tuple(self.notices()),
                        host_notices=tuple(self.host_notices), render_warnings=tuple(self.render_warnings),
                        stages=tuple(self.ran), keys={**self.plan.keys, **self.runtime_keys}, outputs=outputs,
@@ -425,6 +430,8 @@ def run_plan(plan: Plan, state_dir: Path, previous: BriefingState | None, out_di
         outcome = BriefingRun(plan, Cache(state_dir), previous, out_dir, reuse).run()
     except PipelineError as exc:
         outcome = Outcome(plan.briefing.slug, "failed", error=str(exc))
+    except OSError as exc:  # disk full, permission denied, read-only folder: the path and the reason
+        outcome = Outcome(plan.briefing.slug, "failed", error=describe_os_error(exc))
     except Exception as exc:  # one briefing's bug must not take down the batch
         outcome = Outcome(plan.briefing.slug, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kilobytes

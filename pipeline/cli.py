@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import PipelineError
+from .errors import PipelineError, describe_os_error
 
 
 def print_report(report, as_json: bool = False) -> None:
@@ -185,10 +186,11 @@ def command_export(args: argparse.Namespace) -> int:
 
 def command_search(args: argparse.Namespace) -> int:
     """Search the catalog of built notes for text and entities (exit 1 when nothing matches)."""
-    from .archive.catalog import format_result, refresh_catalog, search
+    from .archive.catalog import check_query, format_result, refresh_catalog, search
     from .config import load_config
 
-    result = search(refresh_catalog(load_config(args.project)), " ".join(args.text))
+    query = check_query(" ".join(args.text))  # before refreshing the catalog: a bad query is refused at once
+    result = search(refresh_catalog(load_config(args.project)), query)
     print(json.dumps(result.as_dict(), ensure_ascii=False, indent=1) if args.json else format_result(result))
     return 0 if (result.notes or result.entities) else 1
 
@@ -327,6 +329,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (`briefing parse … | head`): silence the flush at exit, no traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:  # disk full, permission denied, read-only folder: the path and the reason, no traceback
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # the catalog's database: full disk, read-only or damaged
+        print(f"error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         return 1
 
 

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Sequence
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import __version__
 from .config import Config, template_dirs
+from .limits import render_bounded
 from .models import Briefing, Note
 from .sandbox import FolderLoader, SandboxedEnvironment
 
 TEMPLATE = "note.html"
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
 
-def render_inline(text: str) -> Markup:
-    """Markdown inline markup (emphasis, links, autolinks) as safe HTML; raw HTML is escaped."""
-    return Markup(_MARKDOWN.renderInline(text).strip())
+def render_inline(text: str, max_depth: int = Config.max_inline_depth) -> Markup:
+    """Markdown inline markup (emphasis, links, autolinks) as safe HTML; raw HTML is escaped.
+
+    Markup nested deeper than `max_depth`, or crowding one word, is printed plain (see limits).
+    """
+    return Markup(render_bounded(text, max_depth)[0].strip())
 
 
 def make_environment(config: Config) -> Environment:
@@ -31,7 +34,7 @@ def make_environment(config: Config) -> Environment:
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters["inline"] = render_inline
+    env.filters["inline"] = partial(render_inline, max_depth=config.max_inline_depth)
     return env
 
 

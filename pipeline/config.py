@@ -67,6 +67,16 @@ class Config:
     """Largest source file read, in megabytes."""
     max_pages: int = 500
     """Most pages read from one PDF source."""
+    max_transcript_words: int = 100_000
+    """Most words read from one transcript (about ten hours of speech); reading stops and refuses a longer one."""
+    max_manuscript_words: int = 20_000
+    """Most words in a manuscript (a briefing note has 1,500-3,000); a longer one is refused."""
+    max_list_depth: int = 8
+    """Deepest nesting of lists and block quotes in a Markdown manuscript; a deeper one is refused."""
+    max_inline_depth: int = 4
+    """Deepest nesting of emphasis and links printed; deeper markup (or a word crowded with it) prints plain."""
+    max_word_chars: int = 200
+    """Longest word (characters between spaces) a final note may print; a draft only warns, and the word wraps."""
     jobs: int = 0
     """Worker processes for a build; 0 means one per core."""
     journal_id: str = "jicw"
@@ -144,7 +154,25 @@ def _check_fields(data: dict[str, Any], where: str = "") -> tuple[dict[str, Any]
                         f"(letters, digits, '-', '_'), found {good['style']!r}")
     if good.get("pdf_variant", "pdf/a-3b") not in PDF_VARIANTS:
         problems.append(f"{where}setting 'pdf_variant': expected {', '.join(PDF_VARIANTS)}, found {good['pdf_variant']!r}")
+    for key, (low, high) in SETTING_RANGES.items():
+        if key in good and not low <= good[key] <= high:
+            problems.append(f"{where}setting {key!r}: expected a number from {low:,} to {high:,}, found {good[key]!r}")
+            del good[key]
     return good, problems
+
+
+# Sane ranges of the numeric settings: a limit of 0 (or of 10**30) is a typing slip, not a choice.
+# max_list_depth stays far below Python's recursion limit (the Markdown parser recurses per level).
+SETTING_RANGES: dict[str, tuple[float, float]] = {
+    "max_file_mb": (0.001, 10_000),
+    "max_pages": (1, 100_000),
+    "max_transcript_words": (1, 10_000_000),
+    "max_manuscript_words": (1, 1_000_000),
+    "max_list_depth": (1, 50),
+    "max_inline_depth": (1, 50),
+    "max_word_chars": (10, 100_000),
+    "jobs": (0, 1024),
+}
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -210,6 +238,12 @@ _BRIEFING_FIELDS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
 }
 
 
+# Sane ranges: a negative year or a volume with 30 digits is a typing slip (and overflows SQLite).
+FIELD_RANGES: dict[str, tuple[int, int]] = {
+    "volume": (1, 9999), "issue": (1, 9999), "year": (1900, 2200), "date": (1900, 2200),
+}
+
+
 def load_briefing(folder: Path, config: Config) -> tuple[Briefing, Config]:
     """Read `folder/briefing.toml` into a Briefing and the config it builds with; all problems at once."""
     folder = Path(folder).resolve()
@@ -235,6 +269,13 @@ def load_briefing(folder: Path, config: Config) -> tuple[Briefing, Config]:
             problems.append(f"field {name!r}: expected {description}, found an empty string")
         else:
             values[name] = value
+    for name, (low, high) in FIELD_RANGES.items():
+        number = values.get(name)
+        number = number.year if isinstance(number, dt.date) else number
+        if number is not None and not low <= number <= high:
+            what = "a year" if name in ("year", "date") else "a number"
+            problems.append(f"field {name!r}: expected {what} from {low} to {high}, found {data[name]!r}")
+            del values[name]
     if values.get("status", "final") not in ("draft", "final"):
         problems.append(f"field 'status': expected draft or final, found {values['status']!r}")
     for name in ("further_reading", "keywords"):

@@ -25,3 +25,9 @@ class ConfigError(PipelineError):
         self.path = str(path)
         self.problems = list(problems)
         super().__init__("\n".join(f"{self.path}: {p}" for p in self.problems))
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An operating-system failure as one line: `PATH: reason` (disk full, permission denied, read-only)."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{exc.filename}: {reason}" if exc.filename else reason

@@ -90,20 +90,40 @@ def write_atomic(path: Path, data: bytes | str, inside: Path | None = None) -> N
 
     With `inside`, the file is first checked to lie inside that folder (see check_inside).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    write_all_atomic({path: data}, inside)
+
+
+def write_all_atomic(files: dict[Path, bytes | str], inside: Path | None = None) -> None:
+    """Write several files, each through a temporary sibling, renaming them only once all are written.
+
+    A full disk or a refused write (the OSError names the file) then leaves every previous file as it
+    was: the renames, which need no space, come after the last byte is safely on disk. With `inside`,
+    every file is checked to lie inside that folder right before it is written.
+    """
     if inside is not None:
-        path = check_inside(path, inside)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+        files = {check_inside(path, inside): data for path, data in files.items()}
+    temporaries: dict[Path, Path] = {}
     try:
-        with open(tmp, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        for path, data in files.items():
+            tmp = temporaries[path] = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            payload = data.encode("utf-8") if isinstance(data, str) else data
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with open(tmp, "wb") as handle:
+                    handle.write(payload)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as exc:  # write() and fsync() name no file, open() the temporary: name the file meant
+                name = path if exc.filename in (None, str(tmp)) else exc.filename
+                raise OSError(exc.errno, exc.strerror or str(exc), str(name)) from None
+        for path, tmp in temporaries.items():
+            os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for tmp in temporaries.values():
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:  # the folder refuses writes: then no temporary was made either
+                pass
 
 
 def remove_stale_temporaries(folder: Path) -> None:

@@ -107,3 +107,21 @@ def bundled_built(tmp_path_factory) -> Path:
     shutil.copy(REPO / "briefings.toml", project / "briefings.toml")
     build_outputs(project)
     return project
+
+
+@pytest.fixture
+def fail_fsync(monkeypatch):
+    """Make fsync fail with an errno for files whose path passes a test: a full or refusing disk, even as root."""
+    import os
+
+    real = os.fsync
+
+    def install(error: int, when=lambda path: True) -> None:
+        def fsync(fd):
+            if when(os.readlink(f"/proc/self/fd/{fd}")):
+                raise OSError(error, os.strerror(error))
+            real(fd)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+
+    return install

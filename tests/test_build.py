@@ -416,3 +416,75 @@ def test_a_source_whose_name_is_not_utf8_is_left_out_and_the_batch_goes_on(make_
     [outcome] = [o for o in report.outcomes if o.slug == "alpha"]
     assert any("file name is not valid UTF-8" in w for w in outcome.warnings)
     json.dumps(report.to_json())  # the report (and so --json) still serialises
+
+
+@pytest.mark.parametrize("error", [28, 13])  # ENOSPC, EACCES
+def test_disk_failure_while_writing_outputs_fails_that_briefing_and_keeps_its_outputs(make_project, fail_fsync, error):
+    project = make_project("basic")
+    run(project, jobs=1)
+    out = project / "outputs" / "alpha"
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    state_before = (project / "outputs" / ".state" / "state.json").read_text()
+    note = project / "inputs" / "alpha" / "note.md"
+    note.write_text(note.read_text() + "\nA new closing paragraph.\n")
+    fail_fsync(error, lambda path: f"{os.sep}alpha{os.sep}" in path and ".state" not in path)
+    result, report = run(project, jobs=1)
+    outcome = next(o for o in report.outcomes if o.slug == "alpha")
+    assert outcome.status == "failed"
+    assert outcome.error.startswith(str(out) + os.sep) and outcome.error.endswith(": " + os.strerror(error))
+    assert "\n" not in outcome.error
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # every previous output, no temporaries
+    state = json.loads((project / "outputs" / ".state" / "state.json").read_text())
+    assert state["briefings"]["alpha"] == json.loads(state_before)["briefings"]["alpha"]
+
+
+def test_full_disk_while_saving_state_ends_the_command_with_one_line(make_project, fail_fsync, capsys):
+    from pipeline.cli import main
+
+    project = make_project("basic")
+    run(project, jobs=1)
+    state_file = project / "outputs" / ".state" / "state.json"
+    before = state_file.read_text()
+    (project / "inputs" / "beta" / "note.md").write_text((project / "inputs" / "beta" / "note.md").read_text() + "\nMore.\n")
+    fail_fsync(28, lambda path: path.endswith(".tmp") and "state.json" in path)
+    assert main(["--project", str(project), "build", "--jobs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: {state_file}: No space left on device\n"
+    assert state_file.read_text() == before
+
+
+def _mount_tmpfs(path: Path, size: str) -> None:
+    """Mount a small tmpfs at path, or skip the test where that is not allowed."""
+    path.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                                           capture_output=True).returncode:
+        pytest.skip("mounting a tmpfs needs root (or is not allowed here)")
+
+
+def test_real_full_and_read_only_disk(make_project, tmp_path, capsys):
+    from pipeline.cli import main
+
+    project = make_project("basic")
+    disk = tmp_path / "disk"
+    _mount_tmpfs(disk, "20m")
+    try:
+        with open(project / "briefings.toml", "a") as handle:
+            handle.write(f'outputs_dir = "{disk / "out"}"\n')
+        assert main(["--project", str(project), "build", "--jobs", "1"]) == 0
+        capsys.readouterr()
+        before = {p: p.read_bytes() for p in (disk / "out").rglob("*") if p.is_file() and "cache" not in p.parts}
+        note = project / "inputs" / "alpha" / "note.md"
+        note.write_text(note.read_text() + "\nA new closing paragraph.\n")
+        free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+        (disk / "filler").write_bytes(b"\0" * (free - 8192))  # leave two pages: too little for a PDF
+        status = main(["--project", str(project), "build", "--jobs", "1"])
+        err = capsys.readouterr().err
+        assert status == 1 and "No space left on device" in err and "Traceback" not in err
+        after = {p: p.read_bytes() for p in (disk / "out").rglob("*") if p.is_file() and "cache" not in p.parts}
+        assert {p: b for p, b in after.items() if p.name != "lock"} == {p: b for p, b in before.items() if p.name != "lock"}
+        (disk / "filler").unlink()
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        assert main(["--project", str(project), "build", "--jobs", "1"]) == 1
+        assert capsys.readouterr().err == f"error: {disk / 'out' / '.state' / 'lock'}: Read-only file system\n"
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)

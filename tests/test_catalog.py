@@ -13,7 +13,7 @@ from pipeline.archive import catalog
 from pipeline.archive.catalog import pages_naming, refresh_catalog, search
 from pipeline.cli import main
 from pipeline.config import load_config
-from pipeline.errors import SourceError
+from pipeline.errors import PipelineError, SourceError
 
 SLUG = "harbour-brokers"
 REPO = ROOTS.parents[1]
@@ -113,3 +113,31 @@ def test_cli_search(built, capsys):
     assert main(["--project", str(built), "search", "--json", "Mexico"]) == 0
     assert json.loads(capsys.readouterr().out)["entities"][0]["id"] == "MEX"
     assert main(["--project", str(built), "search", "nothing-like-this"]) == 1
+
+
+def test_numbers_beyond_sqlite_and_odd_types_in_meta_json_are_indexed(built, tmp_path):
+    import json
+
+    from pipeline.archive.catalog import sql_value
+
+    assert sql_value(10**30) == str(10**30) and sql_value(-(2**63)) == -(2**63) and sql_value([1, {"a": 2}]) == '[1, {"a": 2}]'
+    project = tmp_path / "huge"
+    shutil.copytree(built, project)
+    meta_path = next((project / "outputs").glob("*/meta.json"))
+    meta = json.loads(meta_path.read_text())
+    meta.update(volume=10**40, issue=-(10**25), keywords={"not": "a list"}, title=["odd"])
+    meta_path.write_text(json.dumps(meta))
+    path = refresh_catalog(load_config(project))
+    with sqlite3.connect(path) as db:
+        volume, issue = db.execute("select volume, issue from briefings where slug = ?", (meta_path.parent.name,)).fetchone()
+    assert (float(volume), float(issue)) == (1e40, -1e25)  # stored as text; the integer column keeps it as a real
+    assert search(path, "99999999999999999999999999999999999999999").entities == []
+
+
+def test_damaged_catalog_database_is_named(tmp_path):
+    from pipeline.archive.catalog import CATALOG_FILE
+
+    path = tmp_path / CATALOG_FILE
+    path.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(PipelineError, match=f"{path}: file is not a database"):
+        search(path, "x")

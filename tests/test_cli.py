@@ -63,3 +63,38 @@ def test_entities_command_on_a_file_and_on_a_briefing(make_project, capsys):
     assert main(["--project", str(project), "entities", str(alpha)]) == 0
     listing = capsys.readouterr().out
     assert "COUNTRY" in listing and "CHN" in listing and "note.md" in listing and "transcript.txt" in listing
+
+
+def test_operating_system_failure_is_one_line_without_traceback(monkeypatch, tmp_path, capsys):
+    import errno
+
+    import pipeline.cli as cli
+
+    def refuse(args):
+        raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / "outputs" / "x.pdf"))
+
+    monkeypatch.setattr(cli, "command_config", refuse)
+    assert main(["--project", str(tmp_path), "config"]) == 1
+    assert capsys.readouterr().err == f"error: {tmp_path / 'outputs' / 'x.pdf'}: Read-only file system\n"
+
+
+def test_search_query_is_bounded_before_touching_the_catalog(tmp_path, capsys):
+    (tmp_path / "inputs").mkdir()
+    assert main(["--project", str(tmp_path), "search", "x" * 100_000]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: search: the query has 100,000 characters; the limit is 200 (search for a name, an id, a CAS number or a few words)\n"
+    assert main(["--project", str(tmp_path), "search", *["w"] * 50]) == 2
+    assert "the query has 50 words; the limit is 12" in capsys.readouterr().err
+    assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.parametrize("issue, expected", [
+    ("99999999999999999999999:1", "--issue: the volume must be from 1 to 9999, found 99999999999999999999…"),
+    ("8:" + "9" * 5000, "--issue: the issue must be from 1 to 9999, found 99999999999999999999…"),
+    ("0:1", "--issue: the volume must be from 1 to 9999, found 0"),
+    ("-1:1", "--issue: expected VOLUME:ISSUE such as 8:1, found '-1:1'"),
+])
+def test_archive_issue_numbers_of_any_size(tmp_path, capsys, issue, expected):
+    (tmp_path / "inputs").mkdir()
+    assert main(["--project", str(tmp_path), "archive", "--out", str(tmp_path / "bag"), f"--issue={issue}"]) == 2
+    assert capsys.readouterr().err == f"error: {expected}\n"

@@ -161,8 +161,8 @@ def test_speaker_other_than_author_is_a_speaker_contrib(basic_built, tmp_path, j
 @pytest.mark.parametrize("field, value, expected", [
     ("author", '"— —"', "author: expected a person's name with a surname"),
     ("doi", '"not-a-doi"', "doi: expected a DOI matching 10.PREFIX/SUFFIX"),
-    ("volume", "0", "volume: expected a positive integer"),
-    ("year", "20270", "year: JATS copyright-year and pub-date (iso-8601-date) expect a four-digit year, found 20270"),
+    ("volume", "0", "field 'volume': expected a number from 1 to 9999, found 0"),  # briefing.toml's own range
+    ("year", "20270", "field 'year': expected a year from 1900 to 2200, found 20270"),
 ])
 def test_bad_metadata_names_briefing_field_and_expectation(basic_built, tmp_path, field, value, expected):
     project = copy_built(basic_built, tmp_path / "p")

@@ -374,3 +374,23 @@ def test_forms_of_one_name_and_titles_resolve_to_one_person(nlp):
     varga = extract_text("Ambassador Lena Varga opened the session.", speakers=["Ambassador Lena Varga"], nlp=nlp)
     assert [e.id for e in varga] == ["person:lena-varga"]
     assert extract_text("Thanks to the Presenter.", speakers=["Presenter", "Facilitator"], nlp=nlp) == ()
+
+
+def test_noise_words_are_blanked_for_spacy_keeping_offsets():
+    from pipeline.extract import quiet_noise
+
+    text = "Mexico " + "[" * 5000 + " and " + "'s" * 2000 + " 4-(phenylamino)piperidine-1-carboxylate https://x.org/a"
+    quiet = quiet_noise(text)
+    assert len(quiet) == len(text) and "[" not in quiet and "'s's" not in quiet
+    assert quiet.endswith(" 4-(phenylamino)piperidine-1-carboxylate https://x.org/a")  # names and short words kept
+
+
+def test_punctuation_bomb_in_a_source_still_yields_its_entities():
+    from pipeline.extract import extract_text
+
+    text = "Officials in Mexico " + "[" * 100_000 + " met Canada's envoy."
+    entities = extract_text(text)
+    found = {e.id: e for e in entities}
+    assert {"MEX", "CAN"} <= set(found)
+    mention = found["CAN"].mentions[0]
+    assert text[mention.start_char:mention.end_char] == mention.text

@@ -153,3 +153,14 @@ def test_srt_without_cues_is_an_error(write):
         read_source(write("x.srt", "just some text\n"))
     with pytest.raises(SourceError, match="NUL byte"):
         read_source(write("y.srt", b"1\n\x00\x00-->"))
+
+
+@pytest.mark.parametrize("name, cue", [("t.vtt", "WEBVTT\n\n"), ("t.srt", "")])
+def test_caption_files_over_the_word_limit_are_refused(write, name, cue):
+    from pipeline.ingest import ReadOptions
+
+    body = cue + "".join(f"{n}\n00:00:{n % 60:02d}.000 --> 00:00:{n % 60:02d}.500\nsome words here\n\n" for n in range(1, 200))
+    path = write(name, body)
+    with pytest.raises(SourceError, match="more than 100 words.*setting max_transcript_words"):
+        read_source(path, ReadOptions(max_transcript_words=100))
+    assert read_source(path, ReadOptions(max_transcript_words=10_000)).segments

@@ -135,3 +135,51 @@ def test_damaged_document_xml(tmp_path):
             dst.writestr(item, b"<w:document" if item.filename == "word/document.xml" else src.read(item))
     with pytest.raises(SourceError, match=r"damaged\.docx: damaged Word document"):
         read_source(path)
+
+
+def _wrapped_document(path: Path) -> Path:
+    """A document whose text hides where python-docx's own iterators do not look."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_heading("KEY EVENTS", 1)
+    body = document.element.body
+    w = nsdecls("w")
+    body.insert(len(body) - 1, parse_xml(
+        f"<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>Inside a content control.</w:t></w:r></w:p></w:sdtContent></w:sdt>"))
+    body.insert(len(body) - 1, parse_xml(
+        f'<w:p {w}><w:r><w:t xml:space="preserve">Before </w:t></w:r><w:ins w:id="1" w:author="e"><w:r><w:t>inserted</w:t></w:r></w:ins>'
+        f'<w:del w:id="2" w:author="e"><w:r><w:delText> deleted</w:delText></w:r></w:del>'
+        f'<w:smartTag w:uri="u" w:element="e"><w:r><w:t xml:space="preserve"> smart</w:t></w:r></w:smartTag>'
+        f'<w:fldSimple w:instr="X"><w:r><w:t xml:space="preserve"> field</w:t></w:r></w:fldSimple><w:r><w:t xml:space="preserve"> after &amp;copy;</w:t></w:r></w:p>'))
+    cell = document.add_table(rows=1, cols=1).rows[0].cells[0]
+    cell.paragraphs[0].text = "cell text"
+    cell.add_table(rows=1, cols=1).rows[0].cells[0].paragraphs[0].text = "nested cell text"
+    body.insert(len(body) - 1, parse_xml(
+        f'<w:p {w} xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><w:r><w:t>Anchor.</w:t></w:r>'
+        f"<w:r><w:drawing><wps:txbx><w:txbxContent><w:p><w:r><w:t>In a text box.</w:t></w:r></w:p></w:txbxContent></wps:txbx></w:drawing></w:r></w:p>"))
+    document.save(path)
+    return path
+
+
+def test_word_text_in_wrappers_and_nested_tables_is_read_and_text_boxes_are_reported(tmp_path):
+    from pipeline.limits import printed_text
+
+    source = read_source(_wrapped_document(tmp_path / "note.docx"))
+    texts = [printed_text(s.text) for s in source.segments]
+    assert texts == ["KEY EVENTS", "Inside a content control.", "Before inserted smart field after &copy;",
+                     "cell text", "nested cell text", "Anchor."]
+    assert any("1 paragraph(s) not read" in w and "In a text box." in w for w in source.warnings)
+
+
+def test_word_manuscript_over_the_word_limit_is_refused(tmp_path):
+    document = docx.Document()
+    document.add_heading("KEY EVENTS", 1)
+    for _ in range(50):
+        document.add_paragraph("ten words " * 5)
+    document.save(tmp_path / "note.docx")
+    with pytest.raises(SourceError) as info:
+        read_source(tmp_path / "note.docx", ReadOptions(max_manuscript_words=300))
+    assert str(info.value).startswith(str(tmp_path / "note.docx") + ": has more than 300 words")
+    assert "setting max_manuscript_words" in str(info.value)

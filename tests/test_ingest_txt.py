@@ -145,3 +145,30 @@ def test_different_people_are_never_merged():
     assert normalise_speakers(["Hon. Bill Blair", "Hon. Bill Blair (Minister of Public Safety)"]) == dict.fromkeys(
         ["Hon. Bill Blair", "Hon. Bill Blair (Minister of Public Safety)"], "Hon. Bill Blair")
     assert normalise_speakers(["Kirsty Williams AM", "Kirsty Williams"])["Kirsty Williams"] == "Kirsty Williams AM"
+
+
+def test_transcript_over_the_word_limit_is_refused_after_reading_only_its_start(tmp_path):
+    from pipeline.ingest import ReadOptions, read_source
+
+    path = tmp_path / "transcript.txt"
+    line = b"Speaker: " + b"word " * 200 + b"\n"
+    path.write_bytes(line * 20_000)  # about 20 MB, 4 million words
+    with pytest.raises(SourceError) as info:
+        read_source(path, ReadOptions(max_transcript_words=100_000))
+    message = str(info.value)
+    assert message.startswith(f"{path}: has more than 100,000 words")
+    assert "(counted in its first 1,048,576 of 20,200,000 bytes)" in message  # refused at the first megabyte
+    assert "setting max_transcript_words" in message
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
+def test_word_count_is_exact_across_chunks_and_encodings(tmp_path, encoding):
+    from pipeline.ingest.textfile import WordLimit, _read_words
+
+    path = tmp_path / "t.txt"
+    path.write_bytes("Speaker: aa bb\u00a0cc déjà\n vu".encode(encoding))  # 6 words (NBSP splits, as str.split does)
+    for chunk in (1, 2, 3, 5, 1 << 20):
+        with open(path, "rb") as handle:
+            assert _read_words(handle, path, WordLimit(6, "max_transcript_words"), chunk) == path.read_bytes()
+        with open(path, "rb") as handle, pytest.raises(SourceError, match="more than 5 words"):
+            _read_words(handle, path, WordLimit(5, "max_transcript_words"), chunk)

@@ -138,7 +138,7 @@ def test_answer_text_before_any_question_is_kept_in_a_draft(tmp_path):
 
 @pytest.mark.parametrize("value", ["[1, 2]", "published", "3"])
 def test_a_front_matter_status_must_be_draft_or_final(tmp_path, value):
-    with pytest.raises(SourceError, match="front matter field 'status': expected 'draft' or 'final'"):
+    with pytest.raises(SourceError, match="front matter: field 'status': expected draft or final"):
         read_note(tmp_path, f"---\nstatus: {value}\n---\n" + GOOD)
 
 

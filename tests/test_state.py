@@ -208,3 +208,22 @@ def test_a_cache_that_cannot_be_written_costs_speed_not_the_build(tmp_path, monk
     with caplog.at_level(logging.WARNING, logger="pipeline.build"):
         assert Cache(tmp_path).fetch("note", "k", lambda: ("text", []), kind=tuple[str, list[str]]) == ("text", [])
     assert "not stored (No space left on device)" in caplog.text
+
+
+@pytest.mark.parametrize("error", [28, 13, 30])  # ENOSPC, EACCES, EROFS
+def test_failed_write_names_the_file_and_keeps_every_previous_one(tmp_path, fail_fsync, error):
+    import os
+
+    from pipeline.state import write_all_atomic
+
+    first, second = tmp_path / "a.pdf", tmp_path / "b.json"
+    first.write_text("old a")
+    second.write_text("old b")
+    fail_fsync(error, lambda path: "b.json" in path)
+    with pytest.raises(OSError) as info:
+        write_all_atomic({first: "new a", second: "new b"})
+    assert info.value.errno == error and info.value.filename == str(second)
+    assert info.value.strerror == os.strerror(error)
+    # The first file was written to its temporary but not renamed: both keep their old content.
+    assert first.read_text() == "old a" and second.read_text() == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "b.json"]

@@ -141,7 +141,7 @@ def _briefing_facts(folder: Path) -> dict:
 
 def make_slides(outline: Path, pdf_path: Path) -> int:
     """Render one outline to a slides PDF (written atomically); returns its page count."""
-    from pipeline.build import write_atomic
+    from pipeline.state import write_atomic
     from pipeline.render import render_pdf
 
     slides = parse_outline(outline.read_text("utf-8"), str(outline))

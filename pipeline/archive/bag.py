@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import __version__
-from ..config import Config, find_briefings, source_date_epoch
+from ..config import FIELD_RANGES, Config, find_briefings, source_date_epoch
 from ..errors import PipelineError
 from .catalog import CATALOG_FILE, CatalogEntry, build_catalog
 from .embed import (
@@ -53,8 +53,15 @@ def parse_issue(text: str) -> tuple[int, int]:
     """`8:1` → (8, 1); a PipelineError says what was expected otherwise."""
     volume, sep, issue = text.partition(":")
     if not sep or not volume.strip().isdigit() or not issue.strip().isdigit():
-        raise PipelineError(f"--issue: expected VOLUME:ISSUE such as 8:1, found {text!r}")
-    return int(volume), int(issue)
+        raise PipelineError(f"--issue: expected VOLUME:ISSUE such as 8:1, found {text[:40]!r}")
+    numbers = []
+    for name, digits in (("volume", volume.strip()), ("issue", issue.strip())):
+        low, high = FIELD_RANGES[name]
+        # Compare the digits' length first: int() of a 100,000-digit string is itself slow.
+        if len(digits.lstrip("0")) > len(str(high)) or not low <= int(digits) <= high:
+            raise PipelineError(f"--issue: the {name} must be from {low} to {high}, found {digits[:20]}{'…' if len(digits) > 20 else ''}")
+        numbers.append(int(digits))
+    return numbers[0], numbers[1]
 
 
 def candidates(config: Config, issue: tuple[int, int] | None = None, check: bool = True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -91,6 +91,15 @@ class SearchResult:
     def as_dict(self) -> dict:
         """A JSON-ready dictionary."""
         return asdict(self)
+
+
+@contextmanager
+def database_errors(path: Path):
+    """Turn SQLite's errors (disk full, read-only, damaged file) into a PipelineError naming the catalog."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise PipelineError(f"{path}: {exc}") from None
 
 
 def has_fts5(db: sqlite3.Connection) -> bool:
@@ -184,12 +193,12 @@ def index_briefing(db: sqlite3.Connection, entry: CatalogEntry) -> None:
     digests = {p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")}
     db.execute(
         "insert into briefings values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (
+        tuple(map(sql_value, (
             slug, meta.get("title"), meta.get("author"), meta.get("speaker"), meta.get("event"), meta.get("date"),
             meta.get("volume"), meta.get("issue"), meta.get("status"), meta.get("journal"), meta.get("licence_url"),
-            ", ".join(meta.get("keywords") or []), pdf.name if pdf.is_file() else None,
+            ", ".join(map(str, meta.get("keywords") or [])) if isinstance(meta.get("keywords"), list) else None, pdf.name if pdf.is_file() else None,
             digests.get(pdf.name), digests.get(ENTITIES_FILE), len(texts),
-        ),
+        ))),
     )
     for name, digest in digests.items():
         db.execute("insert into files values (?,?,?,?)", (slug, name, digest, (folder / name).stat().st_size))
@@ -207,14 +216,14 @@ def _index_entities(db: sqlite3.Connection, slug: str, entities: list[dict], tex
         key = (slug, str(entity.get("type", "")), str(entity.get("id", "")))
         db.execute(
             "insert or replace into entities values (?,?,?,?,?,?,?,?)",
-            (*key[:2], entity.get("subtype"), key[2], entity.get("name"), entity.get("cas"),
-             entity.get("count", len(mentions)), ",".join(map(str, pages))),
+            tuple(map(sql_value, (*key[:2], entity.get("subtype"), key[2], entity.get("name"), entity.get("cas"),
+                                  entity.get("count", len(mentions)), ",".join(map(str, pages))))),
         )
         db.executemany(
             "insert into mentions values (?,?,?,?,?,?,?,?,?,?,?)",
             [
-                (*key, m.get("text"), m.get("file"), m.get("page"), m.get("start"), m.get("end"),
-                 m.get("speaker"), m.get("start_char"), m.get("end_char"))
+                tuple(map(sql_value, (*key, m.get("text"), m.get("file"), m.get("page"), m.get("start"), m.get("end"),
+                                      m.get("speaker"), m.get("start_char"), m.get("end_char"))))
                 for m in mentions
             ],
         )
@@ -223,7 +232,7 @@ def _index_entities(db: sqlite3.Connection, slug: str, entities: list[dict], tex
 def build_catalog(path: Path, entries: Sequence[CatalogEntry]) -> Path:
     """Write a catalog holding exactly the given briefings (used for the copy inside a bag)."""
     path.unlink(missing_ok=True)
-    with closing(open_catalog(path)) as db:
+    with database_errors(path), closing(open_catalog(path)) as db:
         for entry in entries:
             index_briefing(db, entry)
         db.commit()
@@ -254,7 +263,7 @@ def refresh_catalog(config: Config) -> Path:
     """Bring outputs/catalog.sqlite up to date: re-index briefings whose PDF, entities or meta changed."""
     path = config.root / config.outputs_dir / CATALOG_FILE
     entries = output_entries(config)
-    with closing(open_catalog(path)) as db:
+    with database_errors(path), closing(open_catalog(path)) as db:
         known = {row[0]: row[1:] for row in db.execute("select slug, pdf_sha256, entities_sha256 from briefings")}
         stored_meta = {row[0]: row[1] for row in db.execute("select slug, sha256 from files where name = ?", (META_FILE,))}
         for entry in entries:
@@ -274,6 +283,33 @@ def refresh_catalog(config: Config) -> Path:
     return path
 
 
+# A query is a name, an id, a CAS number or a few words: bounded so that a pasted file is refused at once.
+MAX_QUERY_CHARS = 200
+MAX_QUERY_TERMS = 12
+_SQL_INT = (-(2**63), 2**63 - 1)
+
+
+def check_query(text: str) -> str:
+    """The query stripped; a PipelineError when it is longer than the bounds (characters or words)."""
+    text = text.strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise PipelineError(f"search: the query has {len(text):,} characters; the limit is {MAX_QUERY_CHARS} "
+                            "(search for a name, an id, a CAS number or a few words)")
+    terms = len(text.split())
+    if terms > MAX_QUERY_TERMS:
+        raise PipelineError(f"search: the query has {terms} words; the limit is {MAX_QUERY_TERMS}")
+    return text
+
+
+def sql_value(value: Any) -> Any:
+    """A value SQLite can store: numbers beyond 64 bits and non-scalars (from a hand-edited meta.json) become text."""
+    if value is None or isinstance(value, (str, float, bytes)):
+        return value
+    if isinstance(value, int):
+        return value if _SQL_INT[0] <= value <= _SQL_INT[1] else str(value)
+    return json.dumps(value, ensure_ascii=False, default=str)[:1000]
+
+
 def _fts_query(text: str) -> str:
     """The search text as one FTS5 phrase, so that `4-ANPP` is not read as an operator."""
     return '"' + text.replace('"', '""') + '"'
@@ -285,11 +321,11 @@ def _like(text: str) -> str:
 
 def search(path: Path, text: str) -> SearchResult:
     """Notes whose text contains `text` (with pages) and entities whose name, id, CAS number or mention matches."""
+    text = check_query(text)
     result = SearchResult(query=text)
-    text = text.strip()
     if not text:
         return result
-    with closing(sqlite3.connect(path)) as db:
+    with database_errors(path), closing(sqlite3.connect(path)) as db:
         if _uses_fts(db):
             rows = db.execute("select slug, page from pages where pages match ? order by slug, page", (_fts_query(text),))
         else:

@@ -42,8 +42,11 @@ def output_dir(config: Config, slug: str) -> Path:
     return config.root / config.outputs_dir / slug
 
 
-def embedded_files(briefing: Briefing, out_dir: Path) -> list[EmbeddedFile]:
-    """The files to embed, in a fixed order: briefing.toml, manuscript, transcripts, then entities.json."""
+def embedded_files(briefing: Briefing, out_dir: Path, entities_pending: bool = False) -> list[EmbeddedFile]:
+    """The files to embed, in a fixed order: briefing.toml, manuscript, transcripts, then entities.json.
+
+    `entities_pending`: entities.json is about to be written (the build records its checksum first).
+    """
     folder = briefing.folder
     files = [EmbeddedFile("briefing.toml", folder / "briefing.toml", "Source", "Briefing metadata (briefing.toml)")]
     if briefing.manuscript is not None:
@@ -56,13 +59,15 @@ def embedded_files(briefing: Briefing, out_dir: Path) -> list[EmbeddedFile]:
             name = spec.path.relative_to(folder).as_posix()
             files.append(EmbeddedFile(name, spec.path, "Source", f"Transcript of the talk ({name})"))
     entities = out_dir / ENTITIES_FILE
-    if entities.is_file():
+    if entities_pending or entities.is_file():
         files.append(EmbeddedFile(ENTITIES_FILE, entities, "Data", ENTITIES_DESCRIPTION))
-    # Only regular files inside the briefing folder travel in the PDF (a symlink out never does).
-    return [f for f in files if f.relationship == "Data" or _embeddable(f.path, folder)]
+    # Only regular files inside the briefing folder travel in the PDF (a symlink out never does);
+    # entities.json may be about to be written (the build records its checksum first).
+    return [f for f in files if (entities_pending and f.path == entities) or _embeddable(f.path, folder if f.relationship != "Data" else out_dir)]
 
 
 def _embeddable(path: Path, folder: Path) -> bool:
+    """True when the file is a regular file inside `folder` (symlinks out, FIFOs and missing files are not)."""
     try:
         inside(path, folder)
     except SourceError:
@@ -147,9 +152,9 @@ def meta_record(briefing: Briefing, config: Config, status: str, out_dir: Path |
                 "name": f.name,
                 "source": _relative(f.path, root),
                 "relationship": f.relationship,
-                "sha256": sha256_file(f.path),
+                "sha256": outputs[f.name] if f.relationship == "Data" and f.name in outputs else sha256_file(f.path),
             }
-            for f in embedded_files(briefing, out_dir)
+            for f in embedded_files(briefing, out_dir, ENTITIES_FILE in outputs)
         ],
     }
 

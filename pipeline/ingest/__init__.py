@@ -6,14 +6,20 @@ import importlib
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Callable, Sequence
 
 from ..boundary import inside
+from ..config import Config
 from ..errors import PipelineError, SourceError
 from ..models import Briefing, Source, SourceSpec
 
-if TYPE_CHECKING:
-    from ..config import Config
+
+@dataclass(frozen=True)
+class WordLimit:
+    """At most `words` words may be read from a file; `setting` names the setting that says so."""
+
+    words: int
+    setting: str
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,14 @@ class ReadOptions:
     """Largest size one compressed object (PDF stream, .docx part) may decompress to."""
     folder: Path | None = None
     """The boundary: only regular files resolving inside it are read (default: the file's own folder)."""
+    max_transcript_words: int = Config.max_transcript_words
+    max_manuscript_words: int = Config.max_manuscript_words
+    max_list_depth: int = Config.max_list_depth
+
+    def word_limit(self, kind: str) -> WordLimit:
+        """The word limit of a transcript or a manuscript, with the setting that sets it."""
+        setting = f"max_{kind}_words"
+        return WordLimit(getattr(self, setting), setting)
 
 
 def boundary_of(path: Path, options: ReadOptions) -> Path:
@@ -133,7 +147,9 @@ def list_sources(briefing: Briefing) -> tuple[SourceSpec, ...]:
 
 def read_options(config: Config, password: str | None = None, folder: Path | None = None) -> ReadOptions:
     """The reader limits the config sets, and the briefing folder files must resolve inside."""
-    return ReadOptions(password, int(config.max_file_mb * 1024 * 1024), config.max_pages, folder=folder)
+    return ReadOptions(password, int(config.max_file_mb * 1024 * 1024), config.max_pages, folder=folder,
+                       max_transcript_words=config.max_transcript_words,
+                       max_manuscript_words=config.max_manuscript_words, max_list_depth=config.max_list_depth)
 
 
 def ingest_briefing(briefing: Briefing, manuscript: SourceSpec | None, specs: Sequence[SourceSpec], config: Config,

@@ -15,12 +15,17 @@ from pathlib import Path
 from ..errors import SourceError
 from ..models import Segment, Source
 from . import ReadOptions, name_warnings, reader
-from .markdown import enter_heading
+from .markdown import enter_heading, escape_markdown
 from .textfile import read_bytes
 
 _HEADING_STYLE = re.compile(r"^heading\s*([1-9])$", re.I)
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 _MAX_PARTS = 5000
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Inline wrappers whose runs are part of the paragraph's text (tracked insertions, content controls,
+# smart tags, simple fields, custom XML); python-docx's iter_inner_content skips their runs.
+_INLINE_WRAPPERS = {f"{_W}{n}" for n in ("ins", "moveTo", "sdt", "sdtContent", "smartTag", "fldSimple", "customXml", "dir", "bdo")}
+# Block wrappers whose paragraphs and tables are part of the body (content controls, custom XML).
+_BLOCK_WRAPPERS = {f"{_W}{n}" for n in ("sdt", "sdtContent", "customXml")}
 
 
 def _check_package(data: bytes, path: Path, options: ReadOptions) -> None:
@@ -52,7 +57,7 @@ def _check_package(data: bytes, path: Path, options: ReadOptions) -> None:
 
 def _escape(text: str) -> str:
     """Text with Markdown's inline specials escaped, so Word text is never read as markup."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return escape_markdown(text)
 
 
 def _flag(run, name: str) -> bool:
@@ -67,8 +72,20 @@ def _pieces(paragraph) -> list[tuple[str, bool, bool, str | None]]:
     """(text, bold, italic, link URL) for each run of a paragraph, hyperlinks included, in order."""
     from docx.text.hyperlink import Hyperlink
 
+    from docx.text.run import Run
+
+    def inner(element):
+        """Runs and hyperlinks in document order, inside inline wrappers too; deleted text is left out."""
+        for child in element:
+            if child.tag == f"{_W}r":
+                yield Run(child, paragraph)
+            elif child.tag == f"{_W}hyperlink":
+                yield Hyperlink(child, paragraph)
+            elif child.tag in _INLINE_WRAPPERS:
+                yield from inner(child)
+
     pieces = []
-    for item in paragraph.iter_inner_content():
+    for item in inner(paragraph._p):
         if isinstance(item, Hyperlink):
             url = item.address or None
             runs = item.runs
@@ -149,21 +166,55 @@ def _heading_level(paragraph) -> int | None:
     return None
 
 
-def parse_document(document, file: str) -> tuple[list[Segment], dict]:
-    """Segments of a python-docx Document, and metadata (title, author, status) it declares."""
-    from docx.table import Table
+def _own_text(p) -> str:
+    """The text of a w:p element's own w:t elements (not those of text boxes nested in it)."""
+    return "".join(t.text or "" for t in p.iter(f"{_W}t")
+                   if next(t.iterancestors(f"{_W}p"), None) is p)
 
+
+def _body_paragraphs(element, parent, in_table: bool = False):
+    """(paragraph, in_table) for each body paragraph in document order, inside content controls and nested tables too."""
+    from docx.text.paragraph import Paragraph
+
+    for child in element:
+        if child.tag == f"{_W}p":
+            yield Paragraph(child, parent), in_table
+        elif child.tag in (f"{_W}tbl", f"{_W}tr", f"{_W}tc"):
+            # Tables are rare in manuscripts; their paragraphs are kept as plain text.
+            yield from _body_paragraphs(child, parent, True)
+        elif child.tag in _BLOCK_WRAPPERS:
+            yield from _body_paragraphs(child, parent, in_table)
+
+
+def unread_paragraphs(body, read: set) -> list[str]:
+    """A warning for body paragraphs the reader did not take in (text boxes, unknown containers): none is lost silently."""
+    skipped = [t for t in (" ".join(_own_text(p).split()) for p in body.iter(f"{_W}p") if p not in read) if t]
+    return [f"{len(skipped)} paragraph(s) not read (text boxes or other containers), e.g. {skipped[0][:60]!r}"] if skipped else []
+
+
+def _visible(text: str) -> int:
+    """Characters other than whitespace: what must survive reading a paragraph."""
+    return len("".join(text.split()))
+
+
+def parse_document(document, file: str, max_words: int | None = None) -> tuple[list[Segment], dict, list[str]]:
+    """Segments of a python-docx Document, metadata (title, author, status) it declares, and warnings.
+
+    More than `max_words` words raise SourceError (setting max_manuscript_words).
+    """
     section: list[str] = []
     segments: list[Segment] = []
     metadata: dict = {}
-    paragraphs = []
-    for block in document.iter_inner_content():
-        if isinstance(block, Table):
-            # Tables are rare in manuscripts; their paragraphs are kept as plain text.
-            paragraphs.extend((p, True) for row in block.rows for cell in row.cells for p in cell.paragraphs)
-        else:
-            paragraphs.append((block, False))
+    warnings: list[str] = []
+    paragraphs = list(_body_paragraphs(document.element.body, document._body))
+    words = 0
     for number, (paragraph, in_table) in enumerate(paragraphs, 1):
+        own = _own_text(paragraph._p)
+        words += len(own.split())
+        if max_words is not None and words > max_words:
+            raise SourceError(file, f"has more than {max_words:,} words; the limit is {max_words:,} (setting max_manuscript_words)")
+        if _visible("".join(p[0] for p in _pieces(paragraph))) < _visible(own):
+            warnings.append(f"paragraph {own.strip()[:60]!r}: part of its text is in a container the reader does not know")
         style = ((paragraph.style.name if paragraph.style is not None else "") or "").lower()
         if style == "title" and not in_table:
             metadata.setdefault("title", " ".join(paragraph.text.split()))
@@ -188,7 +239,7 @@ def parse_document(document, file: str) -> tuple[list[Segment], dict]:
         metadata["author"] = props.author
     if (props.content_status or "").strip().lower() in ("draft", "final"):
         metadata["status"] = props.content_status.strip().lower()
-    return segments, metadata
+    return segments, metadata, warnings + unread_paragraphs(document.element.body, {p._p for p, _ in paragraphs})
 
 
 @reader(".docx")
@@ -200,10 +251,10 @@ def read_docx(path: Path, options: ReadOptions) -> Source:
     _check_package(data, path, options)
     try:
         document = python_docx.Document(io.BytesIO(data))
-        segments, metadata = parse_document(document, path.name)
-    except SourceError:
-        raise
+        segments, metadata, warnings = parse_document(document, path.name, options.max_manuscript_words)
+    except SourceError as exc:
+        raise SourceError(path, exc.reason) from None
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors... on damaged parts
         raise SourceError(path, f"damaged Word document ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from None
-    warnings = () if segments else ("no text found",)
+    warnings += [] if segments else ["no text found"]
     return Source(path=str(path), kind="manuscript", segments=tuple(segments), warnings=name_warnings(path, warnings), metadata=metadata)

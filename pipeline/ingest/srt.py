@@ -53,6 +53,6 @@ def parse_srt(lines: list[str] | tuple[str, ...], path: Path) -> tuple[list[Cue]
 @reader(".srt")
 def read_srt(path: Path, options: ReadOptions) -> Source:
     """Read a SubRip caption file into one transcript segment per cue (or per voice within a cue)."""
-    text = decode_text(read_bytes(path, options), path)
+    text = decode_text(read_bytes(path, options, options.word_limit("transcript")), path)
     cues, warnings = parse_srt(text.lines, path)
     return caption_source(path, text, cues, warnings, rolling=False, fmt="subrip")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..boundary import read_inside
+from ..boundary import open_inside
 from ..errors import SourceError
-from . import ReadOptions, boundary_of
+from . import ReadOptions, WordLimit, boundary_of
 
 # Longest BOMs first: the UTF-32-LE BOM begins with the UTF-16-LE one.
 _BOMS = (
@@ -32,12 +33,41 @@ class TextFile:
     warnings: tuple[str, ...] = ()
 
 
-def read_bytes(path: Path, options: ReadOptions = ReadOptions()) -> bytes:
-    """The file's bytes, read only inside the options' boundary folder; unreadable or empty files raise SourceError."""
-    data = read_inside(path, boundary_of(path, options))
+def read_bytes(path: Path, options: ReadOptions = ReadOptions(), limit: WordLimit | None = None) -> bytes:
+    """The file's bytes, read only inside the options' boundary folder; unreadable, empty or too long files raise SourceError."""
+    with open_inside(path, boundary_of(path, options)) as handle:
+        try:
+            data = handle.read() if limit is None else _read_words(handle, path, limit)
+        except OSError as exc:
+            raise SourceError(path, f"cannot be read: {exc.strerror or exc}") from None
     if not data:
         raise SourceError(path, "the file is empty (0 bytes)")
     return data
+
+
+def _read_words(handle, path: Path, limit: WordLimit, chunk: int = 1 << 20) -> bytes:
+    """Read a file chunk by chunk, counting words, and refuse it as soon as the count passes the limit.
+
+    Counting as it reads bounds time and memory by the limit, not by the file: a 50 MB transcript is
+    refused after its first megabytes, before any of it is decoded whole or parsed.
+    """
+    head = handle.read(max(chunk, 4))  # enough for any byte-order mark
+    encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), "utf-8")
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")  # only for counting
+    parts, words, in_word, block = [], 0, False, head
+    while block:
+        parts.append(block)
+        text = decoder.decode(block)  # empty while a character's bytes are split between chunks
+        if text:
+            # A word cut by the chunk boundary is counted once.
+            words += len(text.split()) - (in_word and not text[0].isspace())
+            in_word = not text[-1].isspace()
+        if words > limit.words:
+            size = os.fstat(handle.fileno()).st_size
+            raise SourceError(path, f"has more than {limit.words:,} words (counted in its first {sum(map(len, parts)):,} "
+                                    f"of {size:,} bytes); the limit is {limit.words:,} (setting {limit.setting})")
+        block = handle.read(chunk)
+    return b"".join(parts)
 
 
 def repair_double_utf8(text: str) -> tuple[str, int]:
@@ -96,9 +126,9 @@ def decode_text(data: bytes, path: Path) -> TextFile:
     return TextFile(lines=tuple(text.split("\n")), encoding=encoding, warnings=tuple(warnings))
 
 
-def read_text(path: Path, options: ReadOptions = ReadOptions()) -> TextFile:
-    """Read and decode a text file (see decode_text); empty or unreadable files raise SourceError."""
-    text = decode_text(read_bytes(path, options), path)
+def read_text(path: Path, options: ReadOptions = ReadOptions(), limit: WordLimit | None = None) -> TextFile:
+    """Read and decode a text file (see decode_text); empty, unreadable or too long files raise SourceError."""
+    text = decode_text(read_bytes(path, options, limit), path)
     if not any(line.strip() for line in text.lines):
         raise SourceError(path, "the file holds only whitespace; expected text")
     return text

@@ -106,7 +106,7 @@ def parse_transcript(lines: list[str] | tuple[str, ...], file: str) -> tuple[lis
 @reader(".txt")
 def read_txt(path: Path, options: ReadOptions) -> Source:
     """Read a typed transcript into one segment per turn, with speakers and any timestamps."""
-    text = read_text(path, options)
+    text = read_text(path, options, options.word_limit("transcript"))
     segments, warnings, preamble, notices = parse_transcript(text.lines, path.name)
     metadata = {"format": "text", "encoding": text.encoding, "preamble": preamble}
     return Source(path=str(path), kind="transcript", segments=tuple(segments), warnings=name_warnings(path, [*text.warnings, *warnings]),

@@ -73,6 +73,6 @@ def parse_vtt(lines: list[str] | tuple[str, ...], path: Path) -> tuple[list[Cue]
 @reader(".vtt")
 def read_vtt(path: Path, options: ReadOptions) -> Source:
     """Read a WebVTT caption file into one transcript segment per cue (or per voice within a cue)."""
-    text = decode_text(read_bytes(path, options), path)
+    text = decode_text(read_bytes(path, options, options.word_limit("transcript")), path)
     cues, warnings, rolling = parse_vtt(text.lines, path)
     return caption_source(path, text, cues, warnings, rolling=rolling, fmt="webvtt")
