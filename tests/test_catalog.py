@@ -113,3 +113,12 @@ def test_cli_search(built, capsys):
     assert main(["--project", str(built), "search", "--json", "Mexico"]) == 0
     assert json.loads(capsys.readouterr().out)["entities"][0]["id"] == "MEX"
     assert main(["--project", str(built), "search", "nothing-like-this"]) == 1
+
+
+def test_page_text_rejoins_hyphenated_words_and_matches_typographic_apostrophes():
+    from pipeline.archive.catalog import _dehyphenate
+
+    # Notes hyphenate at line ends with an ordinary hyphen; identifiers never break there.
+    assert _dehyphenate("seized metham-\nphetamine and 4-ANPP") == "seized methamphetamine and 4-ANPP"
+    assert _dehyphenate("Table I-\nAnnex") == "Table I-\nAnnex"  # a capital after the break: a real hyphen
+    assert pages_naming(["People's Liberation Army"], ["nothing", "the People’s Liberation Army said"]) == (2,)

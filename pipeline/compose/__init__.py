@@ -5,20 +5,15 @@ from __future__ import annotations
 from typing import Sequence
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markdown_it import MarkdownIt
-from markupsafe import Markup
+from .. import __version__
+from ..config import Config, template_dirs
+from ..models import Briefing, Note
+from .typography import render_inline, typeset, typeset_text, url_text
 
-from . import __version__
-from .config import Config, template_dirs
-from .models import Briefing, Note
+__all__ = ["compose_html", "make_environment", "render_inline", "format_date", "licence_sentence",
+           "copyright_line", "note_subject", "template_dirs"]
 
 TEMPLATE = "note.html"
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
-
-
-def render_inline(text: str) -> Markup:
-    """Markdown inline markup (emphasis, links, autolinks) as safe HTML; raw HTML is escaped."""
-    return Markup(_MARKDOWN.renderInline(text).strip())
 
 
 def make_environment(config: Config) -> Environment:
@@ -30,7 +25,9 @@ def make_environment(config: Config) -> Environment:
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters["inline"] = render_inline
+    env.filters["inline"] = render_inline  # Markdown paragraphs, bullets, references
+    env.filters["typeset"] = typeset  # plain-text fields: title, date, disclaimer, licence block
+    env.filters["url"] = url_text  # a URL shown as the text of its link
     return env
 
 
@@ -41,12 +38,12 @@ def format_date(briefing: Briefing) -> str:
 
 def licence_sentence(config: Config) -> str:
     """The licence statement as the note prints it (and as `check` and XMP dc:rights expect it)."""
-    return f"This work is licensed under a {config.licence_name}."
+    return typeset_text(f"This work is licensed under a {config.licence_name}.")
 
 
 def copyright_line(briefing: Briefing) -> str:
     """The © line as the house style prints it: `© (AUTHOR NAME, YEAR)`."""
-    return f"© ({briefing.author.upper()}, {briefing.year})"
+    return typeset_text(f"© ({briefing.author.upper()}, {briefing.year})")
 
 
 def note_subject(briefing: Briefing) -> str:
