@@ -285,3 +285,13 @@ def test_watch_rebuilds_the_edited_briefing_after_a_save(make_project):
     thread.join(timeout=300)
     assert not thread.is_alive()
     assert reports[1].slugs("built") == ["beta"] and reports[1].slugs("unchanged") == ["alpha"]
+
+
+def test_every_stage_code_path_exists():
+    """The code fingerprint skips a missing path silently, so a renamed module (compose.py became the
+    compose/ package) would stop rerunning its stage when edited."""
+    from pipeline.build import PACKAGE, STAGE_CODE
+
+    missing = [f"{stage}: {part}" for stage, parts in STAGE_CODE.items() for part in parts if not (PACKAGE / part).exists()]
+    assert not missing
+    assert "compose" in STAGE_CODE["compose"] and (PACKAGE / "compose" / "typography.py").is_file()
