@@ -16,7 +16,10 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from pipeline.compose import compose_html, render_inline
+from pypdf import PdfReader
+
+from pipeline.archive.check import normalise_text
+from pipeline.compose import compose_html, copyright_line, licence_sentence, render_inline
 from pipeline.config import builtin_templates, load_briefing, load_config, template_dirs
 from pipeline.draft import note_from_manuscript
 from pipeline.ingest import read_source
@@ -175,6 +178,8 @@ def test_no_break_after_honorifics_initials_or_before_units():
                  "5\u00a0kg", "20\u00a0%", "3\u00a0tonnes", "President\u00a0Biden"):
         assert tied in html, tied
     assert "U.S. market" in str(render_inline("the U.S. market"))  # not an initial
+    # A manuscript's line end is a space like any other.
+    assert str(render_inline("by Dr.\nKessler, 5\nkg")) == "by Dr.\u00a0Kessler, 5\u00a0kg"
 
 
 def test_identifiers_are_kept_whole_with_an_ordinary_hyphen():
@@ -269,6 +274,16 @@ def test_no_text_outside_the_text_block(variants, variant):
         assert rendered.left - 1 <= line.x0 and line.x1 <= rendered.right + 1, f"page {line.page}: {line.text!r}"
     for line in rendered.lines:
         assert 0 <= line.x0 and line.x1 <= rendered.width and 0 <= line.top and line.bottom <= rendered.height
+
+
+@pytest.mark.parametrize("variant", VARIANT_IDS)
+def test_the_licence_block_reads_back_as_check_expects(variants, variant):
+    """`briefing check` looks for the licence sentence and the © line in the PDF's text: the block is never hyphenated."""
+    config = load_config(ROOT)
+    briefing, config = load_briefing(ROOT / "inputs" / "stress", config)
+    text = normalise_text(" ".join(page.extract_text() for page in PdfReader(variants[variant].path).pages))
+    for phrase in (licence_sentence(config), copyright_line(briefing)):
+        assert normalise_text(phrase) in text
 
 
 @pytest.mark.parametrize("variant", VARIANT_IDS)

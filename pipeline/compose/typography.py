@@ -194,9 +194,19 @@ def _ties(state: StateCore) -> None:
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
+        # A manuscript's line ends are spaces ("Dr.⏎Kessler" must tie as well): join them into the text.
+        children: list[Token] = []
         for token in block.children:
+            if token.type == "softbreak":
+                token.type, token.content = "text", " "
+            if token.type == "text" and children and children[-1].type == "text":
+                children[-1].content += token.content
+            else:
+                children.append(token)
+        for token in children:
             if token.type == "text":
                 token.type, token.content = "html_inline", _text_html(token.content)
+        block.children = children
 
 
 def _typographer(preset: str) -> MarkdownIt:
