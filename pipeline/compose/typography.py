@@ -31,9 +31,9 @@ RUNT = 12
 _WORD_SPACE = re.compile(r"(?<![\w.'’\-])([^\W\d_]+)(\.?) ")
 # A number (with decimals, thousands or a range) and the unit after it: "5 kg", "20 %", "1,300 tonnes".
 _UNITS = sorted(
-    "% ‰ per\u00a0cent percent kg g mg µg μg ng t kt Mt tonnes tonne tons ton kilograms kilogram grams gram "
+    ["per cent", *"% ‰ percent kg g mg µg μg ng t kt Mt tonnes tonne tons ton kilograms kilogram grams gram "
     "milligrams micrograms lb lbs L l ml mL litres litre liters liter km m cm mm µm μm nm mi miles km² km2 m² "
-    "m³ ha hectares °C °F h min ms Hz kHz MHz GHz kW MW GW kWh mol mmol ppm ppb bbl".split(),
+    "m³ ha hectares °C °F h min ms Hz kHz MHz GHz kW MW GW kWh mol mmol ppm ppb bbl".split()],
     key=len, reverse=True,
 )
 _NUMBER_UNIT = re.compile(
@@ -56,6 +56,7 @@ def tie(text: str) -> str:
 
 
 def _tie_word(match: re.Match[str]) -> str:
+    """The word and its space, the space made a no-break one when the word is an honorific or an initial."""
     word, dot = match.group(1), match.group(2)
     following = match.string[match.end():match.end() + 1]
     capitalised = word[0].isupper()
