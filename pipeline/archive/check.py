@@ -340,8 +340,12 @@ def _attachment_problems(pdf, expected: Sequence[EmbeddedFile], root: Path, rela
 
 
 def normalise_text(text: str) -> str:
-    """Text with runs of whitespace made one space, for matching phrases across line breaks."""
-    return " ".join(text.split())
+    """Text with runs of whitespace made one space, for matching phrases across line breaks.
+
+    A line may also break after the hyphen of a compound ("Attribution-" / "NonCommercial"), which
+    the extracted text shows as "Attribution- NonCommercial": that space goes too.
+    """
+    return re.sub(r"(?<=\w)- (?=\w)", "-", " ".join(text.split()))
 
 
 def _text_problems(path: Path, expected: Sequence[str]) -> list[str]:

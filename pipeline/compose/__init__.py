@@ -6,23 +6,17 @@ from functools import partial
 from typing import Sequence
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
-from markupsafe import Markup
 
-from . import __version__
-from .config import Config, template_dirs
-from .limits import render_bounded
-from .models import Briefing, Note
-from .sandbox import FolderLoader, SandboxedEnvironment
+from .. import __version__
+from ..config import Config, template_dirs
+from ..models import Briefing, Note
+from ..sandbox import FolderLoader, SandboxedEnvironment
+from .typography import render_inline, typeset, typeset_text, url_text
+
+__all__ = ["compose_html", "make_environment", "render_inline", "format_date", "licence_sentence",
+           "copyright_line", "note_subject", "template_dirs"]
 
 TEMPLATE = "note.html"
-
-
-def render_inline(text: str, max_depth: int = Config.max_inline_depth) -> Markup:
-    """Markdown inline markup (emphasis, links, autolinks) as safe HTML; raw HTML is escaped.
-
-    Markup nested deeper than `max_depth`, or crowding one word, is printed plain (see limits).
-    """
-    return Markup(render_bounded(text, max_depth)[0].strip())
 
 
 def make_environment(config: Config) -> Environment:
@@ -34,7 +28,10 @@ def make_environment(config: Config) -> Environment:
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    # Markdown paragraphs, bullets, references; pathological markup printed plain (see limits).
     env.filters["inline"] = partial(render_inline, max_depth=config.max_inline_depth)
+    env.filters["typeset"] = typeset  # plain-text fields: title, date, disclaimer, licence block
+    env.filters["url"] = url_text  # a URL shown as the text of its link
     return env
 
 
@@ -45,12 +42,12 @@ def format_date(briefing: Briefing) -> str:
 
 def licence_sentence(config: Config) -> str:
     """The licence statement as the note prints it (and as `check` and XMP dc:rights expect it)."""
-    return f"This work is licensed under a {config.licence_name}."
+    return typeset_text(f"This work is licensed under a {config.licence_name}.")
 
 
 def copyright_line(briefing: Briefing) -> str:
     """The © line as the house style prints it: `© (AUTHOR NAME, YEAR)`."""
-    return f"© ({briefing.author.upper()}, {briefing.year})"
+    return typeset_text(f"© ({briefing.author.upper()}, {briefing.year})")
 
 
 def note_subject(briefing: Briefing) -> str:
