@@ -37,22 +37,12 @@ def command_build(args: argparse.Namespace) -> int:
 def command_watch(args: argparse.Namespace) -> int:
     """Build, then rebuild on every save until interrupted, saying which notes each rebuild touched."""
     from .config import load_config
-    from .console import describe_changes, print_rebuild, say
-    from .watch import touched_slugs, watch
+    from .watch import RebuildPrinter, watch
 
     config = load_config(args.project)
-    touched: list[set[str] | None] = [None]  # the first build concerns every note
-
-    def on_changes(paths) -> None:
-        say("changed", describe_changes(paths, config.root))
-        touched[0] = touched_slugs(config, paths)
-
-    def on_report(report) -> None:
-        print_rebuild(report, touched[0])
-        print(report.summary(), flush=True)
-
+    printer = RebuildPrinter(config)
     print("Watching for changes; press Ctrl-C to stop.", file=sys.stderr)
-    watch(config, on_report=on_report, interval=args.interval, on_changes=on_changes,
+    watch(config, on_report=printer.on_report, interval=args.interval, on_changes=printer.on_changes,
           reload=lambda: load_config(args.project))
     return 0
 

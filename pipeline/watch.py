@@ -8,6 +8,7 @@ from typing import Callable, Iterable
 
 from .build import BuildReport, build, warm_worker
 from .changes import ChangeFeed
+from .console import describe_changes, print_rebuild, say
 from .config import Config
 from .errors import PipelineError
 from .state import TRASH, is_safe_slug
@@ -82,3 +83,21 @@ def watch(config: Config, *, on_report: Callable[[BuildReport], None], interval:
                     notify(f"error: {exc}")
                     continue
             rebuild()
+
+
+class RebuildPrinter:
+    """Prints, for `watch` and `serve`, the files each rebuild follows, the notes it rebuilt and their warnings."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.touched: set[str] | None = None  # the first build concerns every note
+
+    def on_changes(self, paths: set[Path]) -> None:
+        """Name the changed files and remember whose they are."""
+        say("changed", describe_changes(paths, self.config.root))
+        self.touched = touched_slugs(self.config, paths)
+
+    def on_report(self, report: BuildReport) -> None:
+        """The rebuilt (and touched) notes with their warnings, then the summary line."""
+        print_rebuild(report, self.touched)
+        print(report.summary(), flush=True)
