@@ -95,7 +95,7 @@ class ChangeFeed:
         # The two watchers report separately: gather what the other one says about the same save.
         while True:
             try:
-                batch |= self.changes.get(timeout=self.debounce_ms / 1000)
+                batch |= self.changes.get(timeout=min(self.debounce_ms, 100) / 1000)
             except queue.Empty:
                 return batch
 

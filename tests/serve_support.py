@@ -89,3 +89,9 @@ class EventListener:
 
     def close(self) -> None:
         self.connection.close()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium, headless; Playwright's own browser download is never used (nothing downloaded at run time).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]

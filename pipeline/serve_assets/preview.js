@@ -70,7 +70,10 @@ function prepareFrame(doc) {
   if (!doc.getElementById("briefing-preview-style")) {
     const style = doc.createElement("style");
     style.id = "briefing-preview-style";
-    style.textContent = "mark.briefing-mention { background: #ffd54a; color: inherit; border-radius: 2px; box-shadow: 0 0 0 1px #e0a800; }";
+    // The galley on a sheet, as in a reader; the note's own styles are left as they are.
+    style.textContent = "html { background: #e8e8e4; } body { background: #fff; max-width: 52em; margin: 1.5em auto; "
+      + "padding: 2.5em 3em; box-shadow: 0 1px 4px rgba(0,0,0,.15); } "
+      + "mark.briefing-mention { background: #ffd54a; color: inherit; border-radius: 2px; box-shadow: 0 0 0 1px #e0a800; }";
     doc.head.appendChild(style);
   }
 }
