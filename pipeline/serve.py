@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import sys
 import threading
 import time
@@ -105,7 +106,8 @@ class Preview:
 
     def say(self, message: str) -> None:
         """Keep the watcher's latest message (inputs/ missing, ...) for the index, and pass it on."""
-        self.message = message
+        # Said instead of a build (inputs/ missing, a bad briefings.toml) or before one: not building now.
+        self.building, self.message = False, message
         self._publish("message", {"message": message})
 
     def wait(self, after: int, timeout: float) -> list[Event]:
@@ -376,6 +378,8 @@ class PreviewServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, preview: Preview, host: str = "127.0.0.1", port: int = 0):
+        if ":" in host:  # an IPv6 address such as ::1
+            self.address_family = socket.AF_INET6
         self.preview = preview
         self.fonts = font_files()
         self.loopback_only = host in LOOPBACK_NAMES
@@ -404,7 +408,10 @@ class PreviewServer(ThreadingHTTPServer):
 
 def make_server(config: Config, host: str = "127.0.0.1", port: int = 0, preview: Preview | None = None) -> PreviewServer:
     """A preview server for the project, bound to `host:port` (port 0 picks a free one); not yet serving."""
-    return PreviewServer(preview or Preview(config), host, port)
+    try:
+        return PreviewServer(preview or Preview(config), host, port)
+    except OSError as exc:  # the port is taken, the address is not this machine's...
+        raise PipelineError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 class LivePreview:
@@ -469,7 +476,9 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, open_browse
 
     printer = RebuildPrinter(config)
     live = LivePreview(config, host, port, on_report=printer.on_report, on_changes=printer.on_changes).start()
-    print(f"Serving the preview at {live.url} (building first); press Ctrl-C to stop.", file=sys.stderr)
+    print(f"Serving the preview at {live.url} (building first); press Ctrl-C to stop.", file=sys.stderr, flush=True)
+    if not live.server.loopback_only:
+        print(f"warning: listening on {host}: anyone who can reach this machine can read the notes", file=sys.stderr)
     if open_browser:
         import webbrowser
 

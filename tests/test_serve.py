@@ -194,3 +194,38 @@ def test_serving_writes_nothing_outside_outputs(live):
     for path in TRAVERSALS + ["/", "/notes/ports/", "/api/notes.json", "/outputs/ports/ports.pdf"]:
         get(live.url, path)
     assert listing() == before and not (project.parent / "etc").exists()
+
+
+def test_the_serve_command_serves_until_interrupted(make_project):
+    """`briefing serve --port 0` prints its address, serves the index, and stops cleanly on Ctrl-C."""
+    import re
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    project = make_project("basic")
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "--project", str(project), "serve", "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stderr.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        wait_until(lambda: b"A second talk" in urllib.request.urlopen(url, timeout=30).read(), 300, 0.2)
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "Built 2 notes (0 unchanged, 0 failed)" in out
+
+
+def test_a_taken_port_is_a_clear_error(make_project):
+    from pipeline.config import load_config
+    from pipeline.errors import PipelineError
+
+    config = load_config(make_project("basic"))
+    first = make_server(config)
+    try:
+        with pytest.raises(PipelineError, match="cannot listen on 127.0.0.1:"):
+            make_server(config, port=first.server_address[1])
+    finally:
+        first.server_close()

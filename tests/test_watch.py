@@ -120,3 +120,40 @@ def test_touched_slugs_names_the_briefings_of_the_changed_files(make_project):
     assert touched_slugs(config, [inputs / "beta" / "note.md", inputs / "alpha" / "briefing.toml"]) == {"alpha", "beta"}
     assert touched_slugs(config, [inputs / "beta" / "note.md", config.root / "briefings.toml"]) is None
     assert touched_slugs(config, [inputs]) is None
+
+
+def test_the_watch_command_names_each_rebuilt_note_and_its_warnings(make_project):
+    """`briefing watch` prints the changed file, the rebuilt note with its stages, and a touched note's warnings."""
+    import queue
+    import signal
+    import subprocess
+    import sys
+
+    project = make_project("basic")
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "--project", str(project), "watch"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+
+    def read_until(text: str) -> list[str]:
+        seen = []
+        while True:
+            line = lines.get(timeout=300)
+            seen.append(line)
+            if text in line:
+                return seen
+
+    try:
+        read_until("Built 2 notes (0 unchanged, 0 failed)")
+        note = project / "inputs" / "beta" / "note.md"
+        note.write_text(note.read_text() + "\nA remark on Carfentanil.\n")
+        seen = read_until("Built 1 note (1 unchanged, 0 failed)")
+        assert any(line.startswith("changed: inputs/beta/note.md") for line in seen), seen
+        assert any(line.startswith("rebuilt: beta (") for line in seen), seen
+        assert not any("alpha" in line for line in seen), seen
+        note.write_text(note.read_text())  # saved again, unchanged: still says where the note stands
+        seen = read_until("Built 0 notes (2 unchanged, 0 failed)")
+        assert any(line.startswith("unchanged: beta (nothing it builds from changed;") for line in seen), seen
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=120)
