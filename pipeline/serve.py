@@ -252,6 +252,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if parts is None:
             return self.not_found()
         preview = self.server.preview
+        # Read before the data: a page must never claim a generation newer than what it shows.
+        self.generation = preview.generation
         query = parse_qs(urlsplit(self.path).query)
         match parts:
             case [""]:
@@ -270,7 +272,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             case ["api", "notes", file] if file.endswith(".json") and file[:-5] in preview.slugs():
                 return self.send_json(preview.note(file[:-5]))
             case ["_events"]:
-                since = (query.get("since") or [""])[0]
+                # A reconnecting EventSource says what it saw last; a new page, what it was rendered from.
+                since = self.headers.get("Last-Event-ID") or (query.get("since") or [""])[0]
                 return self.send_events(int(since) if since.isdigit() else -1)
             case ["_assets", name] if name in ASSET_TYPES:
                 return self.send_bytes((ASSETS / name).read_bytes(), ASSET_TYPES[name], cache=False)
@@ -294,7 +297,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         """A page of the preview, rendered from serve_assets/ (autoescaped)."""
         preview = self.server.preview
         page = self.server.pages.get_template(template).render(
-            generation=preview.generation, building=preview.building, message=preview.message,
+            generation=self.generation, building=preview.building, message=preview.message,
             where=where, **context)
         self.send_bytes(page.encode("utf-8"), "text/html; charset=utf-8")
 

@@ -229,3 +229,18 @@ def test_a_taken_port_is_a_clear_error(make_project):
             make_server(config, port=first.server_address[1])
     finally:
         first.server_close()
+
+
+def test_events_replay_what_a_page_missed_since_it_was_rendered(live):
+    """A page rendered at generation N hears every event after N, even one sent before it connected."""
+    live, project = live
+    since = live.preview.generation
+    note = project / "inputs" / "lagoon" / "note.md"
+    note.write_text(note.read_text() + "\nOne more line.\n")
+    wait_until(lambda: any(e.kind == "built" and "lagoon" in e.data["changed"] for e in live.preview.events
+                           if e.generation > since), 300)
+    listener = EventListener(live.url, since=since)
+    try:
+        assert "lagoon" in listener.next("built", timeout=10)["changed"]
+    finally:
+        listener.close()
