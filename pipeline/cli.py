@@ -287,7 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except PipelineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from .console import say
+
+        say("error", str(exc))
         return 2
     except KeyboardInterrupt:
         return 130

@@ -116,3 +116,29 @@ def test_traversal_from_the_browser_gets_nothing(live, page):
         response = page.goto(live.url + path)
         assert response.status == 404, path
         assert "journal" not in page.content()
+
+
+def test_a_failing_note_shows_its_error_on_open_pages(live, browser):
+    """Breaking a briefing.toml: the open index flags the note and its open page shows the error, no reload."""
+    live, project = live
+    context = browser.new_context()
+    index, note_page = context.new_page(), context.new_page()
+    for page in (index, note_page):
+        page.set_default_timeout(TIMEOUT_MS)
+    index.goto(live.url)
+    note_page.goto(live.url + "notes/lagoon/")
+    toml = project / "inputs" / "lagoon" / "briefing.toml"
+    good = toml.read_text()
+    try:
+        toml.write_text(good.replace("volume = 8", 'volume = "eight"'))
+        index.locator('tr[data-slug="lagoon"] .failed').wait_for()
+        error = note_page.locator(".error")
+        error.wait_for()
+        assert "This note failed to build." in error.inner_text() and "volume" in error.inner_text()
+        assert "does not show your latest changes" in error.inner_text()
+        toml.write_text(good)
+        note_page.locator(".error").wait_for(state="detached")
+        index.locator('tr[data-slug="lagoon"] .failed').wait_for(state="detached")
+    finally:
+        toml.write_text(good)
+        context.close()
