@@ -136,8 +136,10 @@ def test_a_failing_note_shows_its_error_on_open_pages(live, browser):
         error.wait_for()
         assert "This note failed to build." in error.inner_text() and "volume" in error.inner_text()
         assert "does not show your latest changes" in error.inner_text()
+        assert note_page.locator(".stale").is_visible()  # above the frame with the last good build
         toml.write_text(good)
         note_page.locator(".error").wait_for(state="detached")
+        note_page.locator(".stale").wait_for(state="detached")
         index.locator('tr[data-slug="lagoon"] .failed').wait_for(state="detached")
     finally:
         toml.write_text(good)

@@ -139,6 +139,9 @@ async function refresh() {
   bindEntities();
   const f = frame(), freshFrame = fresh.getElementById("note-frame");
   if (f && freshFrame) {
+    const oldStale = document.querySelector(".stale"), freshStale = fresh.querySelector(".stale");
+    if (oldStale) oldStale.remove();
+    if (freshStale) f.before(document.importNode(freshStale, true));
     try { pendingScroll = f.contentWindow.scrollY; } catch (e) { pendingScroll = null; }
     f.src = freshFrame.getAttribute("src") + "?v=" + body.dataset.generation;
   } else {
