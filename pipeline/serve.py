@@ -392,7 +392,7 @@ class PreviewServer(ThreadingHTTPServer):
 
     def host_allowed(self, host: str) -> bool:
         """True for any Host when bound to another address; else only for loopback names (with any port)."""
-        if not self.loopback_only:
+        if not self.loopback_only or not host:  # a browser always names the host; a bare HTTP/1.0 client may not
             return True
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         return name.lower() in LOOPBACK_NAMES

@@ -130,6 +130,10 @@ def test_binds_only_127_0_0_1_by_default_and_checks_the_host_header(live):
     assert host == "127.0.0.1"
     assert get(live.url, "/", {"Host": f"localhost:{port}"})[0] == 200
     assert get(live.url, "/", {"Host": "attacker.example"})[0] == 421  # DNS rebinding
+    assert get(live.url, "/", {"Host": "attacker.example:80"})[0] == 421
+    with socket.create_connection((host, port), timeout=30) as raw:  # HTTP/1.0 without a Host header
+        raw.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        assert raw.recv(64).startswith(b"HTTP/1.1 200")
     others = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)} - {"127.0.0.1"}
     for address in sorted(others)[:2]:
         if address.startswith("127."):
