@@ -54,10 +54,10 @@ class ChangeFeed:
             thread.start()
 
     def _run(self, paths: list[Path], recursive: bool, stop) -> Iterator[set[Path]]:
-        """watchfiles' debounced batches of changed paths, until `stop` is set."""
+        """watchfiles' debounced batches of changed paths, until `stop` is set; an empty one each idle 0.2 s."""
         for batch in watchfiles.watch(*paths, recursive=recursive, debounce=self.debounce_ms * 4,
                                       step=self.debounce_ms, stop_event=stop, rust_timeout=200,
-                                      yield_on_timeout=False, raise_interrupt=False,
+                                      yield_on_timeout=True, raise_interrupt=False,
                                       ignore_permission_denied=True):
             yield {Path(path) for _, path in batch}
 
@@ -75,16 +75,24 @@ class ChangeFeed:
 
     def _watch_trees(self) -> None:
         """Watch inputs/ and templates/ recursively, restarting whenever either appears or vanishes."""
+        restarted = False
         while not self.closed.is_set():
             self._restart.clear()
             trees = [t for t in self.trees if t.is_dir()]
             if not trees:
                 self._restart.wait(0.5)
+                restarted = True
                 continue
             for paths in self._run(trees, True, _Either(self.closed, self._restart)):
+                if restarted:
+                    # The first batch (maybe empty) means the new watches are set: a file saved into the
+                    # folder before that went unseen, so report the folders once more to look again.
+                    self.changes.put(set(trees))
+                    restarted = False
                 relevant = {p for p in paths if is_watched_name(p)}
                 if relevant:
                     self.changes.put(relevant)
+            restarted = True
 
     def get(self, timeout: float) -> set[Path] | None:
         """The next batch of changes, merged with any that follow within the debounce period; None on timeout."""
