@@ -15,46 +15,45 @@ from .errors import PipelineError, describe_os_error
 
 def print_report(report, as_json: bool = False) -> None:
     """Notices, warnings and errors on stderr, then the summary line (or the JSON report) on stdout."""
-    for outcome in report.outcomes:
-        for notice in outcome.notices:
-            print(f"notice: {outcome.slug}: {notice}", file=sys.stderr)
-        for warning in outcome.warnings:
-            print(f"warning: {outcome.slug}: {warning}", file=sys.stderr)
-        if outcome.error:
-            print(f"error: {outcome.slug}: {outcome.error}", file=sys.stderr)
-    for notice in report.host_notices:  # about the host, once per build (not per note, never --strict)
-        print(f"notice: {notice}", file=sys.stderr)
+    from .console import print_outcomes
+
+    print_outcomes(report.outcomes)
     print(json.dumps(report.to_json(), indent=1) if as_json else report.summary())
-
-
-def terminal_progress(done: int, total: int, slug: str) -> None:
-    """Overwrite one status line on the terminal: `[3/12] slug`."""
-    sys.stderr.write(f"\r\033[K[{done}/{total}] {slug}")
-    if done == total:
-        sys.stderr.write("\r\033[K")
-    sys.stderr.flush()
 
 
 def command_build(args: argparse.Namespace) -> int:
     """Build the project's briefings and print a summary line."""
     from .build import build
     from .config import load_config
+    from .console import Progress
 
     config = load_config(args.project)
-    progress = terminal_progress if sys.stderr.isatty() and not args.json else None
-    report = build(config, args.slugs, force=args.force, jobs=args.jobs, strict=args.strict, progress=progress)
+    with Progress() as progress:  # a bar on a terminal; nothing when piped or with --json
+        report = build(config, args.slugs, force=args.force, jobs=args.jobs, strict=args.strict,
+                       progress=progress if sys.stderr.isatty() and not args.json else None)
     print_report(report, args.json)
     return 0 if report.ok else 1
 
 
 def command_watch(args: argparse.Namespace) -> int:
-    """Build, then rebuild on every save until interrupted."""
-    from .watch import watch
+    """Build, then rebuild on every save until interrupted, saying which notes each rebuild touched."""
     from .config import load_config
+    from .watch import RebuildPrinter, watch
 
+    config = load_config(args.project)
+    printer = RebuildPrinter(config)
     print("Watching for changes; press Ctrl-C to stop.", file=sys.stderr)
-    watch(load_config(args.project), on_report=print_report, interval=args.interval,
+    watch(config, on_report=printer.on_report, interval=args.interval, on_changes=printer.on_changes,
           reload=lambda: load_config(args.project))
+    return 0
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    """Serve a live preview of the notes on a local web server until interrupted."""
+    from .config import load_config
+    from .serve import serve
+
+    serve(load_config(args.project), host=args.host, port=args.port, open_browser=args.open)
     return 0
 
 
@@ -263,8 +262,15 @@ def make_parser() -> argparse.ArgumentParser:
     draft.set_defaults(func=command_draft)
 
     watch = commands.add_parser("watch", help="rebuild on every save", description="Build, then rebuild whatever a saved change affects, until Ctrl-C.")
-    watch.add_argument("--interval", type=float, default=0.5, help="seconds between checks for changes (default 0.5)")
+    watch.add_argument("--interval", type=float, default=0.5, help="seconds between checks for Ctrl-C and stops (default 0.5); changes are seen at once (inotify)")
     watch.set_defaults(func=command_watch)
+
+    serve = commands.add_parser("serve", help="preview the notes in the browser, reloading on every save",
+                                description="Build, then serve a live preview of the notes (index, each note with its entities and warnings) that rebuilds and reloads on every save, until Ctrl-C.")
+    serve.add_argument("--port", type=int, default=8000, metavar="N", help="port to listen on (default 8000; 0 picks a free one)")
+    serve.add_argument("--host", default="127.0.0.1", metavar="H", help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--open", action="store_true", help="open the index in the web browser")
+    serve.set_defaults(func=command_serve)
 
     entities = commands.add_parser("entities", help="list the countries, actors and chemicals of a source or briefing",
                                    description="Extract countries, regions, actors and chemicals from one source file or a briefing folder, with every mention.")
@@ -322,7 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except PipelineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from .console import say
+
+        say("error", str(exc))
         return 2
     except KeyboardInterrupt:
         return 130

@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import sys
-import time
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Iterable
 
 from .build import BuildReport, build, warm_worker
+from .changes import ChangeFeed
+from .console import describe_changes, print_rebuild, say
 from .config import Config
 from .errors import PipelineError
 from .state import TRASH, is_safe_slug
-
-
-def snapshot(config: Config) -> dict[str, float]:
-    """Modification times of every file a build reads: inputs, templates and the project config."""
-    roots = [config.root / config.inputs_dir, config.root / config.templates_dir]
-    stamps = {}
-    for root in roots:
-        if root.is_dir():
-            for path in root.rglob("*"):
-                try:
-                    if path.is_file() and not path.name.startswith("."):
-                        stamps[str(path)] = path.stat().st_mtime_ns
-                except OSError:  # deleted while we looked: the next look sees it gone
-                    continue
-    project_file = config.root / "briefings.toml"
-    if project_file.is_file():
-        stamps[str(project_file)] = project_file.stat().st_mtime_ns
-    return stamps
 
 
 def guarded_build(config: Config, jobs: int, notify: Callable[[str], None]) -> BuildReport | None:
@@ -51,11 +35,27 @@ def guarded_build(config: Config, jobs: int, notify: Callable[[str], None]) -> B
     return build(config, jobs=jobs, notify=notify)
 
 
+def touched_slugs(config: Config, paths: Iterable[Path]) -> set[str] | None:
+    """The briefings whose folders hold the changed paths; None when a project-wide file changed (templates, settings)."""
+    inputs = (config.root / config.inputs_dir).absolute()
+    slugs = set()
+    for path in paths:
+        path = Path(path).absolute()
+        if not path.is_relative_to(inputs) or path == inputs:
+            return None
+        slugs.add(path.relative_to(inputs).parts[0])
+    return slugs
+
+
 def watch(config: Config, *, on_report: Callable[[BuildReport], None], interval: float = 0.5,
           debounce: float = 0.3, jobs: int = 1, stop: Callable[[], bool] = lambda: False,
           reload: Callable[[], Config] | None = None,
-          notify: Callable[[str], None] = lambda message: print(message, file=sys.stderr)) -> None:
-    """Rebuild whenever a file changes (after a quiet `debounce` period), with the same incremental rules."""
+          notify: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+          on_changes: Callable[[set[Path]], None] | None = None) -> None:
+    """Rebuild whenever files change (inotify, debounced), with the same incremental rules as `build`.
+
+    `interval` is how often `stop` is asked; `on_changes` hears each batch of changed paths before its rebuild.
+    """
 
     def rebuild() -> None:
         try:
@@ -66,26 +66,38 @@ def watch(config: Config, *, on_report: Callable[[BuildReport], None], interval:
         if report is not None:
             on_report(report)
 
-    seen = snapshot(config)  # taken first, so that a save during the first build is not missed
-    rebuild()
-    warm_worker(need_nlp=True)  # so that the first rebuild after an edit does not pay for loading
-    while not stop():
-        time.sleep(interval)
-        current = snapshot(config)
-        if current == seen:
-            continue
-        # Editors save several files at once (or an editor writes twice): wait until it is quiet.
-        while True:
-            time.sleep(debounce)
-            settled = snapshot(config)
-            if settled == current:
-                break
-            current = settled
-        seen = current
-        if reload is not None:
-            try:
-                config = reload()
-            except PipelineError as exc:
-                notify(f"error: {exc}")
-                continue
+    # Watching starts first, so that a save during the first build is not missed.
+    with ChangeFeed(config, debounce) as feed:
         rebuild()
+        warm_worker(need_nlp=True)  # so that the first rebuild after an edit does not pay for loading
+        while not stop():
+            changed = feed.get(timeout=interval)
+            if changed is None:
+                continue
+            if on_changes is not None:
+                on_changes(changed)
+            if reload is not None:
+                try:
+                    config = reload()
+                except PipelineError as exc:
+                    notify(f"error: {exc}")
+                    continue
+            rebuild()
+
+
+class RebuildPrinter:
+    """Prints, for `watch` and `serve`, the files each rebuild follows, the notes it rebuilt and their warnings."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.touched: set[str] | None = None  # the first build concerns every note
+
+    def on_changes(self, paths: set[Path]) -> None:
+        """Name the changed files and remember whose they are."""
+        say("changed", describe_changes(paths, self.config.root))
+        self.touched = touched_slugs(self.config, paths)
+
+    def on_report(self, report: BuildReport) -> None:
+        """The rebuilt (and touched) notes with their warnings, then the summary line."""
+        print_rebuild(report, self.touched)
+        print(report.summary(), flush=True)
