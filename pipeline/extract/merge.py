@@ -1,0 +1,272 @@
+"""Merging by span: gazetteer and rule entities, organisation cues, the chemical model and spaCy's NER.
+
+Every recogniser proposes spans on its own: the gazetteer ruler and context rules (doc.ents), the
+English model's NER (doc.spans["model"]) and the chemical recogniser (doc.spans["chem"]), both
+run over the whole text. `entity_canonicalizer` maps the proposals to our types and ids and keeps
+the longest well-formed span: a country or place inside a longer organisation or place name
+("Syrian Democratic Forces", "University of Toronto", "Mexico City") is not emitted on its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .components import (PERSON, SPEECH_VERBS, TITLES, OUR_TYPES, _dedupe, _trim, in_caps_line)
+from .recognise import CHEM_SPANS, MODEL_SPANS
+from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, chem_lexicon, load_gazetteer, place_names, slug
+
+# Chemical morphology: endings of drug and chemical names (-ine, -ide, -ate, -ol, -one, -yl, ...),
+# optionally plural. A single plain word from the recogniser needs one, or to be in the lexicon.
+CHEM_SUFFIX = re.compile(r"(?:in|ine|ide|ate|ite|ol|ole|one|yl|al|ane|ene|yne|ium|ose|oid|am|an|en|"
+                         r"il|ic|ib|ax|ex|ox|ir|er|ia|ous|gen|on|ast|ost|um|id|yde|or)s?$")
+_PLAIN_WORD = re.compile(r"[A-Za-z][a-z]+")
+NON_ACTOR_WORDS = re.compile(
+    r"\b(Convention|Act|Treaty|Protocol|Programme|Program|Agreement|Table|Schedule|List|Annex|"
+    r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background|War)\b")
+GENERIC_PLACE_WORDS = {"east", "west", "north", "south", "the east", "the west", "the north",
+                       "the south", "center", "centre", "midwest", "abroad", "overseas", "home"}
+# Words that make a run of capitalised words an organisation, never a person or a place:
+# institutions, forces and parties, companies, newspapers and football clubs.
+ORG_CUES = frozenset(
+    "University College Institute Academy School Ministry Department Agency Office Bureau "
+    "Commission Committee Council Authority Board Service Services Police Constabulary Forces "
+    "Force Army Navy Guard Brigade Brigades Militia Front Movement Party Regime Government Cartel "
+    "Gang Network Company Corporation Corp Inc Ltd LLC Bank Generation Hydro Pharma "
+    "Pharmaceuticals Laboratories Hospital Foundation Association Union Federation Alliance "
+    "Coalition Sun Times Post Herald Tribune Journal Gazette Globe News Press Club FC AFC CF "
+    "United Rovers Athletic Wanderers Hotspur Court Parliament Assembly Senate".split())
+# A demonym before a state body names the state's own organ: "Japanese Cabinet Office" and
+# "Mexican Navy" are mentions of Japan and Mexico (gold convention), unlike "Syrian Democratic Forces".
+STATE_BODIES = frozenset(
+    "Cabinet Office Ministry Government Embassy Consulate Navy Army Air Force Forces Armed Coast "
+    "Guard Police Parliament Foreign Defence Defense Interior Justice Health Customs Border "
+    "National Federal State Prime Minister President Senate Congress Military".split())
+# Lower-case words that close an organisation named after a person or a place ("Asad regime").
+ORG_TAILS = frozenset({"regime"})
+CONNECTORS = frozenset({"of", "and", "for", "the", "on", "&", "de", "du", "des", "la", "le", "del",
+                        "al", "el"})
+# Country abbreviations written in front of an agency are a mention of their own ("U.S. Navy").
+COUNTRY_PREFIXES = frozenset({"U.S.", "US", "U.K.", "UK", "EU", "UN", "U.N."})
+
+
+def _is_connector(tok) -> bool:
+    return tok.lower_ in CONNECTORS
+
+
+def _capitalised(tok) -> bool:
+    """A word written with a capital: part of a proper name."""
+    return tok.text[:1].isupper() and any(c.isalpha() for c in tok.text)
+
+
+def well_formed(span: Span) -> bool:
+    """A name: capitalised words with only connectors between them, and no digits."""
+    toks = list(span)
+    if not toks or not _capitalised(toks[0]) and toks[0].lower_ not in {"al", "el"} \
+            or _is_connector(toks[-1]) or any(c.isdigit() for c in span.text):
+        return False
+    return all(_capitalised(t) or _is_connector(t) or t.text in {"-", ".", "'s"} for t in toks)
+
+
+def cue_organisations(doc: Doc) -> list[Span]:
+    """Runs of capitalised words holding an organisation cue ("Ontario Power Generation",
+    "University of Toronto", "the Vancouver Sun", "Toronto FC") and names closed by "regime"."""
+    out, i, n = [], 0, len(doc)
+    while i < n:
+        if not _capitalised(doc[i]) or _is_connector(doc[i]):
+            i += 1
+            continue
+        j = i + 1
+        # "and" would join two organisations ("the Police and the Army") into one.
+        while j < n and (_capitalised(doc[j]) or _is_connector(doc[j]) and j + 1 < n
+                         and _capitalised(doc[j + 1]) and doc[j].lower_ not in {"the", "and", "&"}):
+            j += 1
+        run = doc[i:j]
+        if j < n and doc[j].lower_ in ORG_TAILS and doc[j].text.islower():
+            run = doc[i:j + 1]
+        i = j
+        words = [t for t in run if _capitalised(t) and not _is_connector(t)]
+        cued = any(t.text in ORG_CUES for t in run) or run[-1].lower_ in ORG_TAILS
+        if not cued or len(words) < 2 and run[-1].lower_ not in ORG_TAILS \
+                or in_caps_line(doc, run.start_char):
+            continue
+        start = run.start
+        while start < run.end - 1 and (doc[start].text in COUNTRY_PREFIXES or doc[start].lower_ == "the"):
+            start += 1
+        run = doc[start:run.end]
+        if len(run) >= 2 and any(t.text not in ORG_CUES for t in run if _capitalised(t)):
+            out.append(Span(doc, run.start, run.end, label=ACTOR, span_id="org:" + slug(run.text)))
+    return out
+
+
+PLACE_PREPS = frozenset({"in", "near", "from", "outside", "across", "around"})
+
+
+def place_after_preposition(doc: Doc) -> list[Span]:
+    """A known city, state or province after "in", "near", "from" ...: a place ("in Pickering")."""
+    names, out = place_names(), []
+    for tok in doc[1:]:
+        if tok.text in names and doc[tok.i - 1].lower_ in PLACE_PREPS and _capitalised(tok) \
+                and load_gazetteer().resolve(tok.text) is None:
+            out.append(Span(doc, tok.i, tok.i + 1, label=REGION, span_id="region:" + slug(tok.text)))
+    return out
+
+
+def _line_or_sentence_start(doc: Doc, ent: Span) -> bool:
+    """Whether a span opens a line or a sentence (where every word is capitalised anyway)."""
+    if ent.start == 0:
+        return True
+    prev = doc[ent.start - 1]
+    # text_with_ws runs up to the span, so a line break before it is in there.
+    return prev.text in {".", "!", "?", ":", "-", "•", "*"} or "\n" in prev.text_with_ws
+
+
+def _strong_person_cue(doc: Doc, ent: Span) -> bool:
+    """A title before the name or a speech verb after it: the name is a person."""
+    prev = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+    nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
+    return prev in TITLES or nxt in SPEECH_VERBS
+
+
+def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
+    """Map one of the bare model's spans (PERSON/ORG/GPE/LOC/NORP) to our types and ids, or drop it."""
+    gaz = load_gazetteer()
+    label = ent.label_
+    if label not in {"PERSON", "ORG", "GPE", "LOC", "NORP"}:
+        return None
+    ent = _trim(doc, ent)
+    if ent is not None and len(ent) > 1 and ent[0].text in COUNTRY_PREFIXES:
+        ent = Span(doc, ent.start + 1, ent.end, label=ent.label_)
+    if ent is None:
+        return None
+    text = ent.text
+    if not any(c.isupper() for c in text) or any(c.isdigit() for c in text) \
+            or sum(c.isalpha() for c in text) < 2:
+        return None  # lower-case, numeric or initial-only spans are not names in this domain
+    if len(text) <= 2 or text.lower() in GENERIC_PLACE_WORDS:
+        return None  # "AI", "East": too short or too generic to be a name the gazetteer lacks
+    if len(ent) == 1 and label in {"PERSON", "ORG"} and _line_or_sentence_start(doc, ent) \
+            and not (ent.end < len(doc) and doc[ent.end].lower_ in SPEECH_VERBS):
+        return None  # a capitalised first word ("Bulk", "Chemical") is usually not a name
+    if label == "PERSON" and any(t.text in ORG_CUES for t in ent) and len(ent) > 1:
+        label = "ORG"  # "Ontario Power Generation", "Vancouver Sun": organisation cues win
+    rec = gaz.resolve(text)
+    if label in {"PERSON", "ORG"} and rec is None and text in place_names() \
+            and not _strong_person_cue(doc, ent) and not any(t.text in ORG_CUES for t in ent):
+        # "Pickering" is a town: a place name is not a person or a company unless the text says so.
+        return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
+    if label == "PERSON" and (rec is None or rec.type in {COUNTRY, REGION}
+                              and (text in gaz.ambiguous or len(ent) > 1)):
+        return Span(doc, ent.start, ent.end, label=ACTOR, span_id="person:" + slug(text))
+    if rec is not None:
+        return Span(doc, ent.start, ent.end, label=rec.type, span_id=rec.id)
+    if label == "ORG":
+        if NON_ACTOR_WORDS.search(text) or len(text) < 2:
+            return None
+        return Span(doc, ent.start, ent.end, label=ACTOR, span_id="org:" + slug(text))
+    if label in {"GPE", "LOC"}:
+        return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
+    return None  # NORP that is not a known demonym (religions, political groups)
+
+
+def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
+    """A chemical recogniser span with the gazetteer's id when it knows the name, else chem:<slug>."""
+    start, end = ent.start, ent.end
+    while start < end and doc[start].lower_ in {"the", "a", "an"}:
+        start += 1
+    if start == end:
+        return None
+    span = doc[start:end]
+    text = span.text
+    if sum(c.isalpha() for c in text) < 2 and not re.fullmatch(r"[A-Z][a-z]?", text):
+        return None
+    rec = load_gazetteer().resolve(text)
+    if rec is not None:
+        # A known country, place or organisation is not a chemical, whatever the model says.
+        return Span(doc, start, end, label=CHEMICAL, span_id=rec.id) if rec.type == CHEMICAL else None
+    if end < len(doc) and doc[end].lower_ in {"channel", "channels"}:
+        return None  # "a potassium channel blocker" names a protein, not the element
+    if in_caps_line(doc, span.start_char):
+        return None  # headings: the gazetteer knows the chemicals written in capitals
+    if _PLAIN_WORD.fullmatch(text):
+        # One ordinary-looking word ("keeps", "Lisbon") must look or be known as a chemical.
+        low = text.lower()
+        if low in STOP_WORDS or text in place_names() \
+                or low not in chem_lexicon() and not CHEM_SUFFIX.search(low):
+            return None
+    return Span(doc, start, end, label=CHEMICAL, span_id="chem:" + slug(text))
+
+
+def _merge_in(kept: list[Span], candidates: list[Span], swallows, limit: int = 99) -> list[Span]:
+    """Add candidates, longest first: one that overlaps nothing is kept; one that strictly holds
+    every span it overlaps (at most `limit` of them) replaces them when `swallows(candidate, span)`
+    allows; else it yields."""
+    for cand in sorted(candidates, key=lambda s: (s.start - s.end, s.start)):
+        over = [k for k in kept if k.start < cand.end and cand.start < k.end]
+        if not over:
+            kept.append(cand)
+        elif len(over) <= limit and all(cand.start <= k.start and k.end <= cand.end and len(k) < len(cand)
+                 and swallows(cand, k) for k in over):
+            kept = [k for k in kept if k not in over] + [cand]
+    return kept
+
+
+def _is_place(label: str) -> bool:
+    return label in {COUNTRY, REGION}
+
+
+def _state_body(cand: Span, k: Span) -> bool:
+    """Whether cand is a demonym or country name followed only by state-body words."""
+    rest = [t for t in cand if t.i >= k.end and _capitalised(t)]
+    return k.start == cand.start and bool(rest) and all(t.text in STATE_BODIES for t in rest)
+
+
+def _org_swallows(cand: Span, k: Span) -> bool:
+    """An organisation or place name may hold a country, demonym or place ("Syrian Democratic
+    Forces"), but not when it is that country's state body ("Mexican Navy")."""
+    return _is_place(k.label_) and not k.id_.startswith("person:") and not _state_body(cand, k)
+
+
+def _model_swallows(cand: Span, k: Span) -> bool:
+    """A longer well-formed name from the model may hold a country or place, or a shorter chemical."""
+    if k.label_ == CHEMICAL:
+        return cand.label_ == CHEMICAL
+    return cand.label_ in {ACTOR, REGION} and well_formed(cand) and _org_swallows(cand, k)
+
+
+def _chem_swallows(cand: Span, k: Span) -> bool:
+    """The longest chemical name wins ("propionyl chloride" over a listed "chloride")."""
+    return k.label_ == CHEMICAL
+
+
+@Language.component("entity_canonicalizer")
+def entity_canonicalizer(doc: Doc) -> Doc:
+    """Give every proposal one of our types and a canonical id, then merge them by span."""
+    blocked = doc.user_data.get("blocked", ())
+    forced = doc.user_data.get("forced_persons", set())
+
+    def free(span: Span) -> bool:
+        return not any(a < span.end_char and span.start_char < b for a, b in blocked)
+
+    kept: list[Span] = []
+    for ent in doc.ents:  # gazetteer and context rules
+        if ent.label_ in OUR_TYPES:
+            kept.append(ent)
+        elif ent.label_ == PERSON and (ent.start_char, ent.end_char) in forced:
+            kept.append(Span(doc, ent.start, ent.end, label=ACTOR, span_id="person:" + slug(ent.text)))
+    persons = {(k.start, k.end) for k in kept if k.id_.startswith("person:")}
+    kept = _merge_in(kept, [s for s in cue_organisations(doc) if free(s)],
+                     lambda c, k: (k.start, k.end) not in persons and _org_swallows(c, k))
+    chems = (canonical_chem_span(doc, s) for s in doc.spans.get(CHEM_SPANS, ()) if free(s))
+    kept = _merge_in(kept, [s for s in chems if s is not None], _chem_swallows)
+    models = (canonical_model_span(doc, s) for s in doc.spans.get(MODEL_SPANS, ())
+              if free(s) and not in_caps_line(doc, s.start_char))
+    # One model span holding two known names is two names run together ("the US and Mexico").
+    kept = _merge_in(kept, [s for s in models if s is not None],
+                     lambda c, k: (k.start, k.end) not in persons and _model_swallows(c, k), limit=1)
+    kept = _merge_in(kept, place_after_preposition(doc), lambda c, k: False)
+    doc.set_ents(_dedupe(kept))
+    return doc
