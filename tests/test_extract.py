@@ -242,6 +242,9 @@ def test_mentions_carry_provenance(nlp):
     for e in ents:
         for m in e.mentions:
             src = next(s for s in sources if s.segments[0].file == m.file)
+            if m.start_char == m.end_char:  # a speaker's turn: the name is the turn's label
+                assert e.id.startswith("person:") and m.speaker and m.text in m.speaker
+                continue
             assert src.segments[m.segment].text[m.start_char:m.end_char] == m.text
     npp = next(e for e in ents if e.id == "chem:npp")
     # NPP's CAS is still withheld after both 2026-11-28 passes: only one reference was seen.
@@ -355,3 +358,48 @@ def test_forms_of_one_name_and_titles_resolve_to_one_person(nlp):
     varga = extract_text("Ambassador Lena Varga opened the session.", speakers=["Ambassador Lena Varga"], nlp=nlp)
     assert [e.id for e in varga] == ["person:lena-varga"]
     assert extract_text("Thanks to the Presenter.", speakers=["Presenter", "Facilitator"], nlp=nlp) == ()
+
+
+# ---------------------------------------------------------------- speakers, honorifics, Georgia
+
+def _transcript(*turns):
+    segs = tuple(Segment(text, "talk.txt", speaker=who) for who, text in turns)
+    return Source(path="talk.txt", kind="transcript", segments=segs)
+
+
+def test_speakers_are_persons_with_a_mention_at_each_turn(nlp):
+    from pipeline.extract import extract_entities
+
+    src = _transcript(("Moderator", "Welcome. Our guest is Insp. Daniel Roy."),
+                      ("Insp. Daniel Roy", "Thanks. I will be brief."),
+                      ("Moderator", "Inspector Roy, the floor is yours."),
+                      ("Insp. Daniel Roy", "Two points."))
+    ents = {e.id: e for e in extract_entities([src], nlp=nlp)}
+    roy = ents["person:daniel-roy"]
+    assert roy.type == "ACTOR" and roy.subtype == "person"
+    turns = [m.segment for m in roy.mentions if m.start_char == m.end_char]
+    assert turns == [1, 3] and all(m.speaker == "Insp. Daniel Roy" for m in roy.mentions if m.segment in turns)
+    assert [m.text for m in roy.mentions if m.segment in (0, 2)] == ["Daniel Roy", "Roy"]
+    assert not [e for e in ents if e.startswith("person:") and e != "person:daniel-roy"]  # no "Moderator"
+
+
+@pytest.mark.parametrize("text, pid, name", [
+    ("Insp. Daniel Roy: we found the press.", "person:daniel-roy", "Daniel Roy"),
+    ("We met Staff Sgt. Ana de la Cruz there.", "person:ana-de-la-cruz", "Ana de la Cruz"),
+    ("Dr. Jean-Luc van der Berg agreed.", "person:jean-luc-van-der-berg", "Jean-Luc van der Berg"),
+    ("Deputy Chief Insp. Mary-Jo Lee spoke.", "person:mary-jo-lee", "Mary-Jo Lee"),
+])
+def test_honorifics_and_ranks_stay_outside_the_whole_name(ex, text, pid, name):
+    assert ex(text)[("ACTOR", pid)] == [name]
+
+
+def test_georgia_the_state_and_the_country_in_one_briefing(nlp):
+    from pipeline.extract import extract_entities
+
+    src = _transcript(("Ana Ruiz", "Our lab in Atlanta works with the DEA across Georgia. "
+                                   "Last spring I flew to Tbilisi. Georgia has a long Black Sea coast."),
+                      ("Ana Ruiz", "Back home, the state of Georgia changed its law."),
+                      ("Ana Ruiz", "Russia still occupies part of Georgia."))
+    ents = {e.id: [(m.segment, m.text) for m in e.mentions] for e in extract_entities([src], nlp=nlp)}
+    assert ents["region:georgia-us"] == [(0, "Georgia"), (1, "Georgia")]
+    assert ents["GEO"] == [(0, "Georgia"), (2, "Georgia")]

@@ -128,3 +128,18 @@ def test_longest_span_merge_rules(nlp):
     assert sorted((s.start, s.end, s.id_) for s in kept) == [
         (1, 4, "org:syrian-democratic-forces"), (6, 7, "SYR")]  # crossing and equal spans yield
     assert _merge_in([syr], [sdf], lambda c, k: False) == [syr]  # not allowed to swallow
+
+
+def test_named_misses_captagon_and_benzylfentanyl(ex):
+    got = ex("Police seized captagon tablets, benzylfentanyl powder and some protonitazene.")
+    assert got[("CHEMICAL", "chem:captagon")] == ["captagon"]
+    assert got[("CHEMICAL", "chem:benzylfentanyl")] == ["benzylfentanyl"]
+    assert got[("CHEMICAL", "chem:protonitazene")] == ["protonitazene"]
+
+
+def test_function_words_are_trimmed_from_chemical_names(nlp):
+    from pipeline.extract.merge import canonical_chem_span
+
+    doc = nlp.make_doc("The analysts meanwhile nitazenes.")
+    span = canonical_chem_span(doc, doc[2:4])
+    assert span.text == "nitazenes" and span.id_ == "chem:nitazenes"

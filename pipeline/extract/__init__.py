@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 from ..ingest.speakers import is_role_label
 from ..models import Entity, Segment, Source
-from .gazetteer import load_gazetteer
+from .gazetteer import ACTOR, slug
 from .output import entities_to_csv, entities_to_json, salient_keywords, unattested
 from .resolve import (Raw, build_entities, clean_name, link_abbreviations, person_display_names,
                       resolve_persons)
@@ -102,8 +102,20 @@ def annotate_source(source: Source, speakers: Sequence[str], nlp=None) -> tuple[
         doc.user_data["speaker_names"] = names
         doc.user_data["speaker_re"] = speaker_re
         docs.append(doc)
-    return tuple(Raw(0, gi, ent.start_char, ent.end_char, ent.text, ent.label_, ent.ent_id_)
-                 for gi, doc in enumerate(nlp.pipe(docs, batch_size=BATCH)) for ent in doc.ents)
+    raws = [Raw(0, gi, ent.start_char, ent.end_char, ent.text, ent.label_, ent.ent_id_)
+            for gi, doc in enumerate(nlp.pipe(docs, batch_size=BATCH)) for ent in doc.ents]
+    return tuple(raws + speaker_turns(source))
+
+
+def speaker_turns(source: Source) -> list[Raw]:
+    """A person mention at every turn of a named speaker (the label is not in the turn's text, so
+    the mention is the empty span at its start); role labels ("Moderator") name nobody."""
+    out = []
+    for gi, seg in enumerate(source.segments):
+        if seg.speaker and not is_role_label(seg.speaker):
+            name = clean_name(seg.speaker)
+            out.append(Raw(0, gi, 0, 0, name, ACTOR, "person:" + slug(name)))
+    return out
 
 
 def extract_entities(sources: Sequence[Source], *, speakers: Sequence[str] = (), nlp=None,

@@ -21,7 +21,7 @@ TITLES = {
     "sergeant", "sgt.", "officer", "agent", "ambassador", "commissioner", "superintendent",
     "madam", "mister", "miss", "lt.", "lieutenant", "detective", "premier", "governor",
     "insp", "insp.", "det.", "supt.", "cst.", "const.", "constable", "cpl.", "corporal", "rev.",
-    "reverend", "hon.", "amb.", "cmdr.", "commander", "chief", "deputy", "sheriff",
+    "reverend", "hon.", "amb.", "cmdr.", "commander", "sheriff",
 }
 SPEECH_VERBS = {
     "said", "says", "say", "asked", "asks", "argued", "argues", "explained", "explains", "noted",
@@ -51,6 +51,9 @@ US_CITIES = {"Atlanta", "Savannah", "Augusta", "Macon", "Athens", "Columbus"}
 # U.S. federal agencies work in U.S. states: "a DEA case in Georgia" is the state.
 US_AGENCIES = re.compile(r"\b(?:DEA|FBI|ATF|HSI|CBP|Drug Enforcement Administration|Federal Bureau of Investigation|"
                          r"Homeland Security|Customs and Border Protection|U\.S\. Attorney|federal (?:court|prosecutors?|agents?))\b")
+NAME_PARTICLES = {"de", "del", "della", "der", "den", "di", "da", "dos", "du", "la", "le", "van",
+                  "von", "al", "el", "bin", "ibn", "ben"}
+_INITIAL = re.compile(r"[A-Z]\.")
 SENT_END = re.compile(r"[.!?](?=\s)|\n")
 # Capitalised title followed by a capitalised word: the cheap pre-check for _title_persons.
 _TITLE_RE = re.compile(r"\b(?:" + "|".join(sorted({re.escape(t.rstrip(".").capitalize())
@@ -210,13 +213,22 @@ def _georgia_is_us_state(doc: Doc, ent: Span) -> bool:
         return True
     if "country" in before:
         return False
-    for text in (sentence(doc, ent.start_char, ent.end_char), _context(doc)):
-        us = any(w in US_CITIES or _us_state(gaz, w) for w in re.findall(r"[A-Z][a-z]+", text)) \
-            or bool(US_AGENCIES.search(text))
-        other = bool(GEORGIA_COUNTRY.search(text))
-        if us != other:
-            return us
-    return False
+    sent = sentence(doc, ent.start_char, ent.end_char)
+    us = any(w in US_CITIES or _us_state(gaz, w) for w in re.findall(r"[A-Z][a-z]+", sent)) \
+        or bool(US_AGENCIES.search(sent))
+    other = bool(GEORGIA_COUNTRY.search(sent))
+    if us != other:
+        return us
+    # Both or neither in the sentence: the nearest cue in the segment decides, so one briefing
+    # can speak of the state in one paragraph and of the country in the next.
+    text = _context(doc)
+    cues = [(m.start(), True) for m in re.finditer(r"[A-Z][a-z]+", text)
+            if m.group() in US_CITIES or _us_state(gaz, m.group())]
+    cues += [(m.start(), True) for m in US_AGENCIES.finditer(text)]
+    cues += [(m.start(), False) for m in GEORGIA_COUNTRY.finditer(text)]
+    if not cues:
+        return False
+    return min(cues, key=lambda c: (abs(c[0] - ent.start_char), c[1]))[1]
 
 
 def _us_state(gaz, word: str) -> bool:
@@ -281,8 +293,37 @@ def _named_as(doc: Doc, ent: Span) -> bool:
         (before[-1:] == ["named"])
 
 
+def _name_end(doc: Doc, j: int) -> int:
+    """End of the name starting at token j: capitalised words, initials ("N."), hyphenated parts
+    ("Jean-Luc") and particles before a capitalised word ("van", "de", "al-"), up to five words."""
+    start = j
+    while j < len(doc) and j - start < 8:
+        tok = doc[j]
+        if _is_name_like(tok) or _INITIAL.fullmatch(tok.text) and j > start:
+            j += 1
+        elif tok.text in {"-", "'"} and j > start and j + 1 < len(doc) and _is_name_like(doc[j + 1]) \
+                and not tok.whitespace_ and not doc[j - 1].whitespace_:
+            j += 1
+        elif tok.lower_ in NAME_PARTICLES and j > start:
+            k = j
+            while k < len(doc) and doc[k].lower_ in NAME_PARTICLES:
+                k += 1  # "de la Cruz", "van der Berg"
+            if k == len(doc) or not _is_name_like(doc[k]):
+                break
+            j = k
+        else:
+            break
+    while j > start and (doc[j - 1].lower_ in NAME_PARTICLES or doc[j - 1].text in {"-", "'"}):
+        j -= 1
+    return j
+
+
 def _title_persons(doc: Doc) -> list[Span]:
-    """'Dr. Okafor', 'Mr. Jordan': the capitalised words after a title are a person's name."""
+    """'Dr. Okafor', 'Insp. Daniel Roy', 'Staff Sgt. Ana de la Cruz': the name after the titles.
+
+    Every title and rank before the name stays outside it, and the whole name is kept (initials,
+    particles and hyphenated parts included), so the honorific never truncates it.
+    """
     out = []
     for m in _TITLE_RE.finditer(doc_text(doc)):
         i = _token_at(doc, m.start())
@@ -293,10 +334,11 @@ def _title_persons(doc: Doc) -> list[Span]:
         elif doc[i].lower_ not in TITLES:
             continue
         j = i + 1
-        while j < len(doc) and j - i <= 3 and _is_name_like(doc[j]):
-            j += 1
-        if j > i + 1:
-            out.append(doc[i + 1:j])
+        while j < len(doc) and (doc[j].lower_ in TITLES or doc[j].text == "." and j == i + 1):
+            j += 1  # "Deputy Chief Insp.": ranks in a row
+        end = _name_end(doc, j)
+        if end > j:
+            out.append(doc[j:end])
     return out
 
 

@@ -15,7 +15,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .components import (PERSON, SPEECH_VERBS, TITLES, OUR_TYPES, _dedupe, _trim, in_caps_line)
+from .components import (PERSON, SPEECH_VERBS, TITLES, OUR_TYPES, _dedupe, _trim, doc_text, in_caps_line)
 from .recognise import CHEM_SPANS, MODEL_SPANS
 from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, chem_lexicon, load_gazetteer, place_names, slug
 
@@ -24,6 +24,14 @@ from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, chem_lexicon, load_gaze
 CHEM_SUFFIX = re.compile(r"(?:in|ine|ide|ate|ite|ol|ole|one|yl|al|ane|ene|yne|ium|ose|oid|am|an|en|"
                          r"il|ic|ib|ax|ex|ox|ir|er|ia|ous|gen|on|ast|ost|um|id|yde|or)s?$")
 _PLAIN_WORD = re.compile(r"[A-Za-z][a-z]+")
+# Everyday words with a chemical-looking ending, which the recogniser sometimes takes for names.
+LOOKALIKES = frozenset(
+    "inside outside beside aside side wide guide decide provide ride pride bride slide state late "
+    "private climate debate estimate ultimate separate immediate online line mine fine define "
+    "machine routine medicine magazine someone everyone anyone alone phone done gone none tone "
+    "zone control patrol protein cousin origin domain certain captain again begin within "
+    "violence evidence region religion opinion million billion union nation station position "
+    "question action".split())
 NON_ACTOR_WORDS = re.compile(
     r"\b(Convention|Act|Treaty|Protocol|Programme|Program|Agreement|Table|Schedule|List|Annex|"
     r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background|War)\b")
@@ -175,8 +183,11 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
 def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
     """A chemical recogniser span with the gazetteer's id when it knows the name, else chem:<slug>."""
     start, end = ent.start, ent.end
-    while start < end and doc[start].lower_ in {"the", "a", "an"}:
+    # "meanwhile nitazenes": lower-case function words are never part of the name.
+    while start < end and doc[start].text.islower() and doc[start].lower_ in STOP_WORDS:
         start += 1
+    while end > start and doc[end - 1].text.islower() and doc[end - 1].lower_ in STOP_WORDS:
+        end -= 1
     if start == end:
         return None
     span = doc[start:end]
@@ -194,10 +205,31 @@ def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
     if _PLAIN_WORD.fullmatch(text):
         # One ordinary-looking word ("keeps", "Lisbon") must look or be known as a chemical.
         low = text.lower()
-        if low in STOP_WORDS or text in place_names() \
+        if low in STOP_WORDS or low in LOOKALIKES or text in place_names() \
                 or low not in chem_lexicon() and not CHEM_SUFFIX.search(low):
             return None
     return Span(doc, start, end, label=CHEMICAL, span_id="chem:" + slug(text))
+
+
+# Stems of drug and precursor families: any word built on one names a chemical ("benzylfentanyl",
+# "protonitazene", "flubromazolam"), whether or not the recogniser saw it.
+DRUG_STEMS = re.compile(r"(?i)[a-z0-9\-]*(?:fentanyl|fentanil|nitazene|azepam|azolam|cathinone|"
+                        r"amphetamine|amfetamine|piperidone|anilinopiperidine)s?")
+
+_STEM_IN_TEXT = re.compile(r"(?i)fentan|nitazene|azepam|azolam|cathinone|amphetamine|amfetamine|piperid")
+
+
+def morphology_chemicals(doc: Doc) -> list[Span]:
+    """Chemical names recognised by their stem alone (the lowest-priority proposals)."""
+    out: list[Span] = []
+    if not _STEM_IN_TEXT.search(doc_text(doc)):
+        return out
+    for tok in doc:
+        if len(tok) > 6 and DRUG_STEMS.fullmatch(tok.text) and not in_caps_line(doc, tok.idx):
+            span = canonical_chem_span(doc, doc[tok.i:tok.i + 1])
+            if span is not None:
+                out.append(span)
+    return out
 
 
 def _merge_in(kept: list[Span], candidates: list[Span], swallows, limit: int = 99) -> list[Span]:
@@ -268,5 +300,6 @@ def entity_canonicalizer(doc: Doc) -> Doc:
     kept = _merge_in(kept, [s for s in models if s is not None],
                      lambda c, k: (k.start, k.end) not in persons and _model_swallows(c, k), limit=1)
     kept = _merge_in(kept, place_after_preposition(doc), lambda c, k: False)
+    kept = _merge_in(kept, morphology_chemicals(doc), lambda c, k: False)
     doc.set_ents(_dedupe(kept))
     return doc

@@ -39,7 +39,9 @@ _CHEM_CUE = re.compile(
     r"\d[A-Za-z]|[A-Za-z]\d|\b[A-Za-z]{1,3}-[A-Za-z]|\b[A-Z][a-z]?[A-Z]|[α-ωΑ-Ω]|"
     r"(?i:[a-z]{3,}(?:ine|ines|ide|ides|ate|ates|yl|ol|ols|one|ones|ium|oid|oids|ane|ene|ose|"
     r"azole|pam|lam|mycin|cillin|statin|pril|sartan|olol|dipine|caine|xib|mab|vir|azine|azene|"
-    r"ane|in|ins))\b")
+    r"ane|in|ins|profen|acetam|etan|gen|gens|ium))\b|"
+    r"(?i:\b(?:acids?|oxides?|contracepti\w*|inhibitors?|(?:alpha|beta|gamma|delta|epsilon|omega|"
+    r"cis|trans)-))")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
