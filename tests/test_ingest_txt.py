@@ -134,7 +134,9 @@ def test_field_labels_never_become_speakers_inside_a_transcript(tmp_path):
 @pytest.mark.parametrize("lines, expected", [
     (["Moderator: Hi.", "Ana Ruiz: Hello.", "Moderator: Go on.", "Ana Ruiz: Yes."], True),
     (["Ana Ruiz: One.", "Ana Ruiz: Two.", "Ana Ruiz: Three."], True),  # a monologue with labels
-    (["[00:01] Ana Ruiz: One.", "[00:05] Ben Ode: Two."], True),  # timestamps
+    (["[00:01] Ana Ruiz: One.", "[00:05] Ben Ode: Two.", "A continuation line."], True),  # timestamps
+    (["Dr. Ada Quill: Containers reach Manzanillo."], True),  # every line a turn
+    (["Ana Ruiz: a quote.", "Prose follows here.", "Ben Ode: another."], False),
     (["Summary: all well.", "Attendance: ten.", "Note: none."], False),  # fields, not speakers
     (["The report follows.", "Ana Ruiz: a quote.", "More prose here.", "And more prose.",
       "Ben Ode: another.", "Prose again."], False),  # a few labels in prose

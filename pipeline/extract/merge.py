@@ -9,6 +9,7 @@ the longest well-formed span: a country or place inside a longer organisation or
 
 from __future__ import annotations
 
+import functools
 import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -180,6 +181,20 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     return None  # NORP that is not a known demonym (religions, political groups)
 
 
+@functools.lru_cache(maxsize=1)
+def not_nouns() -> frozenset[str]:
+    """English words listed as verbs, adjectives or adverbs but never as nouns, from the English
+    model's lemmatizer tables (WordNet's word lists)."""
+    import spacy
+
+    from . import EXCLUDE, _model_name
+
+    nlp = spacy.load(_model_name(), exclude=[n for n in EXCLUDE + ["ner"] if n != "lemmatizer"])
+    index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    other = set(index["verb"]) | set(index["adj"]) | set(index["adv"])
+    return frozenset(other - set(index["noun"]))
+
+
 def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
     """A chemical recogniser span with the gazetteer's id when it knows the name, else chem:<slug>."""
     start, end = ent.start, ent.end
@@ -202,6 +217,10 @@ def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
         return None  # "a potassium channel blocker" names a protein, not the element
     if in_caps_line(doc, span.start_char):
         return None  # headings: the gazetteer knows the chemicals written in capitals
+    words = [t.text for t in span if t.is_alpha]
+    if len(words) == len(span) and all(w.islower() for w in words) \
+            and any(w in not_nouns() for w in words):
+        return None  # "locate", "budget complicate": a verb or adjective is no chemical name
     if _PLAIN_WORD.fullmatch(text):
         # One ordinary-looking word ("keeps", "Lisbon") must look or be known as a chemical.
         low = text.lower()
@@ -211,9 +230,10 @@ def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
     return Span(doc, start, end, label=CHEMICAL, span_id="chem:" + slug(text))
 
 
-# Stems of drug and precursor families: any word built on one names a chemical ("benzylfentanyl",
-# "protonitazene", "flubromazolam"), whether or not the recogniser saw it.
-DRUG_STEMS = re.compile(r"(?i)[a-z0-9\-]*(?:fentanyl|fentanil|nitazene|azepam|azolam|cathinone|"
+# Stems of drug and precursor families: a word built on one names a chemical ("benzylfentanyl",
+# "protonitazene", "flubromazolam"), whether or not the recogniser saw it; the bare family name
+# ("cathinones") is a class, left to the lists and the recogniser.
+DRUG_STEMS = re.compile(r"(?i)[a-z0-9\-]+(?:fentanyl|fentanil|nitazene|azepam|azolam|cathinone|"
                         r"amphetamine|amfetamine|piperidone|anilinopiperidine)s?")
 
 _STEM_IN_TEXT = re.compile(r"(?i)fentan|nitazene|azepam|azolam|cathinone|amphetamine|amfetamine|piperid")

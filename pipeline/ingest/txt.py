@@ -76,9 +76,10 @@ def parse_line(line: str) -> tuple[str | None, float | None, str] | None:
 
 
 def looks_like_transcript(lines: list[str] | tuple[str, ...]) -> bool:
-    """Whether a text reads as a transcript: most lines (or paragraphs) open a turn, and the
-    labels recur (two speakers or more with one speaking twice, one speaker three times) or the
-    turns carry timestamps. A report with a few "Label: text" lines is prose."""
+    """Whether a text reads as a transcript: every line opens a speaker's turn, or most lines (or
+    paragraphs) do and the labels recur (two speakers or more with one speaking twice, one
+    speaker three times) or the turns carry timestamps. A report with a few "Label: text" lines
+    is prose."""
     content = [line.strip() for line in lines if line.strip()]
     if not content:
         return False
@@ -92,7 +93,8 @@ def looks_like_transcript(lines: list[str] | tuple[str, ...]) -> bool:
     counts = Counter(names[o[0]] for o in turns if o[0])
     stamped = sum(o[1] is not None for o in turns)
     recurring = [n for n, c in counts.items() if c >= 2]
-    return (len(counts) >= 2 and bool(recurring)) or any(c >= 3 for c in counts.values()) \
+    every = len(turns) == len(content) and all(o[0] for o in turns)  # each line has a speaker
+    return every or (len(counts) >= 2 and bool(recurring)) or any(c >= 3 for c in counts.values()) \
         or (bool(counts) and stamped >= MOST * len(turns))
 
 
