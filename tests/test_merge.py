@@ -143,3 +143,20 @@ def test_function_words_are_trimmed_from_chemical_names(nlp):
     doc = nlp.make_doc("The analysts meanwhile nitazenes.")
     span = canonical_chem_span(doc, doc[2:4])
     assert span.text == "nitazenes" and span.id_ == "chem:nitazenes"
+
+
+@pytest.mark.parametrize("text, present, absent", [
+    ("See the Journal of Illicit Markets and Regulation.",
+     {"org:journal-of-illicit-markets-and-regulation"}, {"org:journal-of-illicit-markets"}),
+    ("Toronto Police and Ontario Provincial Police met.", {"org:toronto-police", "org:opp"},
+     {"region:toronto"}),
+    ("The maritime route\nEastern China and western India", {"CHN", "IND"}, {"region:eastern-china"}),
+    ("Syria joins the Chemical Weapons\nConvention", {"SYR"}, {"org:chemical-weapons"}),
+    ("Synthetic drugs in East and Southeast Asia, with patrols.", {"region:southeast-asia"},
+     {"region:east", "chem:patrols"}),
+    ("The United States of America and America agree.", {"USA"},
+     {"org:united-states-of-america-and-america"}),
+])
+def test_merge_keeps_names_whole_and_apart(nlp, text, present, absent):
+    got = set(_entities(nlp, text))
+    assert present <= got and not absent & got, got

@@ -54,6 +54,12 @@ STATE_BODIES = frozenset(
     "Cabinet Office Ministry Government Embassy Consulate Navy Army Air Force Forces Armed Coast "
     "Guard Police Parliament Foreign Defence Defense Interior Justice Health Customs Border "
     "National Federal State Prime Minister President Senate Congress Military".split())
+DIRECTIONS = frozenset("north south east west northern southern eastern western central north-east "
+                       "north-west south-east south-west northeastern northwestern southeastern "
+                       "southwestern upper lower".split())
+# Cues only as the last word of a name: "Manchester United" (a club), not "United States".
+TAIL_CUES = frozenset({"United", "Rovers", "Athletic", "Wanderers", "Hotspur", "Sun", "Times",
+                       "Post", "Star", "Globe"})
 # Lower-case words that close an organisation named after a person or a place ("Asad regime").
 ORG_TAILS = frozenset({"regime"})
 CONNECTORS = frozenset({"of", "and", "for", "the", "on", "&", "de", "du", "des", "la", "le", "del",
@@ -80,6 +86,17 @@ def well_formed(span: Span) -> bool:
     return all(_capitalised(t) or _is_connector(t) or t.text in {"-", ".", "'s"} for t in toks)
 
 
+def _cue_follows(doc: Doc, j: int) -> bool:
+    """Whether the capitalised run from token j holds a cue of its own: then an "and" before it
+    joins two organisations ("Toronto Police and Ontario Provincial Police"), not one name
+    ("Journal of Illicit Markets and Regulation")."""
+    while j < len(doc) and (_capitalised(doc[j]) or doc[j].lower_ in {"of", "for", "on"}):
+        if doc[j].text in ORG_CUES:
+            return True
+        j += 1
+    return False
+
+
 def cue_organisations(doc: Doc) -> list[Span]:
     """Runs of capitalised words holding an organisation cue ("Ontario Power Generation",
     "University of Toronto", "the Vancouver Sun", "Toronto FC") and names closed by "regime"."""
@@ -89,16 +106,17 @@ def cue_organisations(doc: Doc) -> list[Span]:
             i += 1
             continue
         j = i + 1
-        # "and" would join two organisations ("the Police and the Army") into one.
         while j < n and (_capitalised(doc[j]) or _is_connector(doc[j]) and j + 1 < n
-                         and _capitalised(doc[j + 1]) and doc[j].lower_ not in {"the", "and", "&"}):
+                         and _capitalised(doc[j + 1]) and doc[j].lower_ != "the"
+                         and (doc[j].lower_ not in {"and", "&"} or not _cue_follows(doc, j + 1))):
             j += 1
         run = doc[i:j]
         if j < n and doc[j].lower_ in ORG_TAILS and doc[j].text.islower():
             run = doc[i:j + 1]
         i = j
         words = [t for t in run if _capitalised(t) and not _is_connector(t)]
-        cued = any(t.text in ORG_CUES for t in run) or run[-1].lower_ in ORG_TAILS
+        cued = any(t.text in ORG_CUES and (t.text not in TAIL_CUES or t.i == run.end - 1)
+                   for t in run) or run[-1].lower_ in ORG_TAILS
         if not cued or len(words) < 2 and run[-1].lower_ not in ORG_TAILS \
                 or in_caps_line(doc, run.start_char):
             continue
@@ -119,6 +137,7 @@ def place_after_preposition(doc: Doc) -> list[Span]:
     names, out = place_names(), []
     for tok in doc[1:]:
         if tok.text in names and doc[tok.i - 1].lower_ in PLACE_PREPS and _capitalised(tok) \
+                and tok.lower_ not in GENERIC_PLACE_WORDS and tok.lower_ not in DIRECTIONS \
                 and load_gazetteer().resolve(tok.text) is None:
             out.append(Span(doc, tok.i, tok.i + 1, label=REGION, span_id="region:" + slug(tok.text)))
     return out
@@ -164,6 +183,7 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
         label = "ORG"  # "Ontario Power Generation", "Vancouver Sun": organisation cues win
     rec = gaz.resolve(text)
     if label in {"PERSON", "ORG"} and rec is None and text in place_names() \
+            and text.lower() not in DIRECTIONS \
             and not _strong_person_cue(doc, ent) and not any(t.text in ORG_CUES for t in ent):
         # "Pickering" is a town: a place name is not a person or a company unless the text says so.
         return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
@@ -173,8 +193,10 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     if rec is not None:
         return Span(doc, ent.start, ent.end, label=rec.type, span_id=rec.id)
     if label == "ORG":
-        if NON_ACTOR_WORDS.search(text) or len(text) < 2:
-            return None
+        nxt = next((t for t in doc[ent.end:ent.end + 2] if not t.is_space), None)
+        if NON_ACTOR_WORDS.search(text) or len(text) < 2 \
+                or nxt is not None and NON_ACTOR_WORDS.fullmatch(nxt.text):
+            return None  # "the Chemical Weapons" + line break + "Convention": a treaty
         return Span(doc, ent.start, ent.end, label=ACTOR, span_id="org:" + slug(text))
     if label in {"GPE", "LOC"}:
         return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
@@ -224,7 +246,7 @@ def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
     if _PLAIN_WORD.fullmatch(text):
         # One ordinary-looking word ("keeps", "Lisbon") must look or be known as a chemical.
         low = text.lower()
-        if low in STOP_WORDS or low in LOOKALIKES or text in place_names() \
+        if low in STOP_WORDS or low in LOOKALIKES or low[:-1] in LOOKALIKES or text in place_names() \
                 or low not in chem_lexicon() and not CHEM_SUFFIX.search(low):
             return None
     return Span(doc, start, end, label=CHEMICAL, span_id="chem:" + slug(text))
@@ -271,9 +293,14 @@ def _is_place(label: str) -> bool:
 
 
 def _state_body(cand: Span, k: Span) -> bool:
-    """Whether cand is a demonym or country name followed only by state-body words."""
+    """Whether cand is a demonym or country name followed only by state-body words, or a country
+    with only a direction before it ("Eastern China" is China)."""
     rest = [t for t in cand if t.i >= k.end and _capitalised(t)]
-    return k.start == cand.start and bool(rest) and all(t.text in STATE_BODIES for t in rest)
+    before = [t for t in cand if t.i < k.start]
+    if before and not rest and all(t.lower_ in DIRECTIONS for t in before):
+        return True
+    return k.label_ == COUNTRY and k.start == cand.start and bool(rest) \
+        and all(t.text in STATE_BODIES for t in rest)
 
 
 def _org_swallows(cand: Span, k: Span) -> bool:
@@ -311,7 +338,7 @@ def entity_canonicalizer(doc: Doc) -> Doc:
             kept.append(Span(doc, ent.start, ent.end, label=ACTOR, span_id="person:" + slug(ent.text)))
     persons = {(k.start, k.end) for k in kept if k.id_.startswith("person:")}
     kept = _merge_in(kept, [s for s in cue_organisations(doc) if free(s)],
-                     lambda c, k: (k.start, k.end) not in persons and _org_swallows(c, k))
+                     lambda c, k: (k.start, k.end) not in persons and _org_swallows(c, k), limit=1)
     chems = (canonical_chem_span(doc, s) for s in doc.spans.get(CHEM_SPANS, ()) if free(s))
     kept = _merge_in(kept, [s for s in chems if s is not None], _chem_swallows)
     models = (canonical_model_span(doc, s) for s in doc.spans.get(MODEL_SPANS, ())
