@@ -403,3 +403,31 @@ def test_georgia_the_state_and_the_country_in_one_briefing(nlp):
     ents = {e.id: [(m.segment, m.text) for m in e.mentions] for e in extract_entities([src], nlp=nlp)}
     assert ents["region:georgia-us"] == [(0, "Georgia"), (1, "Georgia")]
     assert ents["GEO"] == [(0, "Georgia"), (2, "Georgia")]
+
+
+def test_controlled_lists_are_data_with_sources_and_control_status(ex):
+    data = json.loads((DATA / "controlled.json").read_text("utf-8"))
+    chems = json.loads((DATA / "chemicals.json").read_text("utf-8"))["chemicals"]
+    known = {f.lower() for c in chems for f in c["aliases"]}
+    ids = set()
+    for listed in data["lists"]:
+        assert listed["list"] and listed["source"] and listed["subtype"] in {
+            "drug", "precursor", "pre_precursor", "essential_chemical", "chemical_weapon", "toxic_chemical"}
+        for entry in listed["names"]:
+            assert "cas" not in entry  # none checked against two references yet
+            if entry["name"].lower() not in known:
+                ids.add("chem:" + re.sub(r"[^a-z0-9]+", "-", entry["name"].lower()).strip("-"))
+    assert len(ids) >= 50
+    got = ex("They bought safrole, APAAN, acetone and thionyl chloride; ephedrine too.")
+    assert got[("CHEMICAL", "chem:safrole")] == ["safrole"]
+    assert got[("CHEMICAL", "chem:alpha-phenylacetoacetonitrile")] == ["APAAN"]
+    assert ("CHEMICAL", "chem:ephedrine") in got  # chemicals.json keeps its own id and data
+
+
+def test_control_status_comes_from_the_list(nlp):
+    from pipeline.extract import extract_text
+
+    ents = {e.id: e for e in extract_text("Acetone, phosgene and safrole.", nlp=nlp)}
+    assert ents["chem:acetone"].control == "1988 UN Convention Table II"
+    assert ents["chem:phosgene"].control == "CWC Schedule 3" and ents["chem:phosgene"].cas is None
+    assert ents["chem:safrole"].subtype == "precursor"

@@ -126,6 +126,14 @@ def load_gazetteer() -> Gazetteer:
         rec = Record(CHEMICAL, entry["subtype"], entry["id"], entry["name"], entry.get("cas"),
                      entry.get("control"))
         gaz.add(rec, entry.get("aliases", []), exact=entry.get("abbrevs", []))
+    for listed in _read("controlled.json")["lists"]:
+        for entry in listed["names"]:
+            forms = [entry["name"], *entry.get("aliases", [])]
+            if any(f in gaz.surfaces or f.lower() in gaz.surfaces for f in forms):
+                continue  # chemicals.json names it already: its id and data stay
+            rec = Record(CHEMICAL, listed["subtype"], "chem:" + slug(entry["name"]), entry["name"],
+                         None, listed["list"])
+            gaz.add(rec, forms, exact=entry.get("abbrevs", []))
     ignore = Record(IGNORE, "ignore", "ignore", "ignore")
     gaz.add(ignore, actors.get("ignore", {}).get("phrases", []))
     gaz.records.pop("ignore", None)
