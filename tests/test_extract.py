@@ -417,7 +417,7 @@ def test_controlled_lists_are_data_with_sources_and_control_status(ex):
             assert "cas" not in entry  # none checked against two references yet
             if entry["name"].lower() not in known:
                 ids.add("chem:" + re.sub(r"[^a-z0-9]+", "-", entry["name"].lower()).strip("-"))
-    assert len(ids) >= 50
+    assert len(ids) >= 100
     got = ex("They bought safrole, APAAN, acetone and thionyl chloride; ephedrine too.")
     assert got[("CHEMICAL", "chem:safrole")] == ["safrole"]
     assert got[("CHEMICAL", "chem:alpha-phenylacetoacetonitrile")] == ["APAAN"]
