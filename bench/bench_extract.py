@@ -19,11 +19,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipeline.extract import extract_entities, extract_text, load_nlp  # noqa: E402
+from pipeline.ingest import read_source  # noqa: E402
 from pipeline.extract.gazetteer import slug  # noqa: E402
 from pipeline.models import Segment, Source  # noqa: E402
 
 GOLD = REPO / "tests" / "gold" / "gold.jsonl"
 BC5CDR_DEV = REPO.parent / "shared" / "corpus" / "ner" / "bc5cdr_chem_devel.jsonl"
+HEARINGS = REPO.parent / "shared" / "corpus" / "transcripts"  # real committee hearings (QMSum)
 TYPES = ("COUNTRY", "REGION", "ACTOR", "CHEMICAL")
 TARGETS = {"COUNTRY": 0.92, "CHEMICAL": 0.92, "ACTOR": 0.85}
 
@@ -233,6 +235,12 @@ def main(argv=None) -> int:
         words, wall, cpu = short_texts_speed(nlp)
         print(f"throughput: {words} words in {len(load_gold())} short texts: {wall:,.0f} words/s "
               f"(wall), {cpu:,.0f} words per CPU-second")
+        for path in sorted(HEARINGS.glob("qmsum_covid_*[0-9].txt")):
+            source = read_source(path)
+            words = sum(len(g.text.split()) for g in source.segments)
+            wall, cpu = timed(lambda: extract_entities([source], nlp=nlp), words)
+            print(f"throughput: {words} words in the hearing {path.name}: {wall:,.0f} words/s (wall), "
+                  f"{cpu:,.0f} words per CPU-second")
         for size in (7_000, 50_000):
             words, wall, cpu = speed(nlp, size)
             print(f"throughput: {words} words in one transcript: {wall:,.0f} words/s (wall), "
