@@ -97,10 +97,15 @@ def _cue_follows(doc: Doc, j: int) -> bool:
     return False
 
 
+_CUE_IN_TEXT = re.compile(r"\b(?:" + "|".join(sorted(ORG_CUES)) + r")\b|\bregime\b")
+
+
 def cue_organisations(doc: Doc) -> list[Span]:
     """Runs of capitalised words holding an organisation cue ("Ontario Power Generation",
     "University of Toronto", "the Vancouver Sun", "Toronto FC") and names closed by "regime"."""
     out, i, n = [], 0, len(doc)
+    if not _CUE_IN_TEXT.search(doc_text(doc)):
+        return out  # most segments name no organisation cue: skip the walk over the tokens
     while i < n:
         if not _capitalised(doc[i]) or _is_connector(doc[i]):
             i += 1
@@ -132,9 +137,14 @@ def cue_organisations(doc: Doc) -> list[Span]:
 PLACE_PREPS = frozenset({"in", "near", "from", "outside", "across", "around"})
 
 
+_PREP_CAPITAL = re.compile(r"(?i:\b(?:in|near|from|outside|across|around))\s+[A-Z]")
+
+
 def place_after_preposition(doc: Doc) -> list[Span]:
     """A known city, state or province after "in", "near", "from" ...: a place ("in Pickering")."""
     names, out = place_names(), []
+    if not _PREP_CAPITAL.search(doc_text(doc)):
+        return out  # most segments: no capitalised word after a place preposition
     for tok in doc[1:]:
         if tok.text in names and doc[tok.i - 1].lower_ in PLACE_PREPS and _capitalised(tok) \
                 and tok.lower_ not in GENERIC_PLACE_WORDS and tok.lower_ not in DIRECTIONS \
