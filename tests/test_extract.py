@@ -431,3 +431,17 @@ def test_control_status_comes_from_the_list(nlp):
     assert ents["chem:acetone"].control == "1988 UN Convention Table II"
     assert ents["chem:phosgene"].control == "CWC Schedule 3" and ents["chem:phosgene"].cas is None
     assert ents["chem:safrole"].subtype == "precursor"
+
+
+def test_chairs_addressed_or_labelled_by_role_are_no_persons(nlp):
+    from pipeline.extract import extract_entities, names_a_role
+
+    assert names_a_role("The Acting Chair") and names_a_role("Vice-Chair") and names_a_role("Moderator")
+    assert not names_a_role("Chad Miller")
+    src = _transcript(("The Acting Chair", "The floor goes to Ms. Nelly Shin."),
+                      ("Ms. Nelly Shin", "Thank you, Mr. Chair. The minister said no."),
+                      ("The Acting Chair", "Thank you. The next question."))
+    ents = {e.id: e for e in extract_entities([src], nlp=nlp)}
+    persons = {i for i in ents if i.startswith("person:")}
+    assert persons == {"person:nelly-shin"}, persons
+    assert sum(m.start_char == m.end_char for m in ents["person:nelly-shin"].mentions) == 1

@@ -59,6 +59,8 @@ def load_nlp(model: str | None = None):
 
 def _speaker_names(nlp, speakers: Sequence[str]) -> tuple[tuple[tuple[str, ...], ...], frozenset]:
     """Token tuples for speakers' full names and surnames, longest first, plus their words."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
     forms = set()
     for s in speakers:
         name = clean_name(s)
@@ -66,8 +68,9 @@ def _speaker_names(nlp, speakers: Sequence[str]) -> tuple[tuple[tuple[str, ...],
         if toks:
             forms.add(toks)
             if len(toks) >= 2:
-                forms.add(toks[-1:])  # surname
-                forms.add(toks[:1])  # first name ("Thanks, Elena.")
+                # Surname and first name ("Thanks, Elena."), unless a word that is no name.
+                forms |= {part for part in (toks[-1:], toks[:1])
+                          if part[0][:1].isupper() and part[0].lower() not in STOP_WORDS}
     ordered = tuple(sorted(forms, key=lambda t: (-len(t), t)))
     return ordered, frozenset(w for f in ordered for w in f)
 
@@ -75,7 +78,15 @@ def _speaker_names(nlp, speakers: Sequence[str]) -> tuple[tuple[tuple[str, ...],
 def briefing_speakers(sources: Sequence[Source], speakers: Sequence[str] = ()) -> list[str]:
     """The named speakers of a briefing: those given plus every segment's, without generic labels."""
     found = sorted({g.speaker for src in sources for g in src.segments if g.speaker})
-    return [s for s in list(speakers) + found if not is_role_label(s)]
+    return [s for s in list(speakers) + found if not names_a_role(s)]
+
+
+_ROLE_PREFIX = re.compile(r"^(?:(?:the|acting|deputy|vice|co|interim|assistant|madam|mister)[\s-]+)+", re.I)
+
+
+def names_a_role(label: str) -> bool:
+    """A speaker label naming a role ("Moderator", "The Acting Chair", "Vice-Chair"), not a person."""
+    return is_role_label(label) or is_role_label(_ROLE_PREFIX.sub("", label.strip()))
 
 
 def annotate_source(source: Source, speakers: Sequence[str], nlp=None) -> tuple[Raw, ...]:
@@ -112,7 +123,7 @@ def speaker_turns(source: Source) -> list[Raw]:
     the mention is the empty span at its start); role labels ("Moderator") name nobody."""
     out = []
     for gi, seg in enumerate(source.segments):
-        if seg.speaker and not is_role_label(seg.speaker):
+        if seg.speaker and not names_a_role(seg.speaker):
             name = clean_name(seg.speaker)
             out.append(Raw(0, gi, 0, 0, name, ACTOR, "person:" + slug(name)))
     return out

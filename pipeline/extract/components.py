@@ -9,6 +9,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from ..ingest.speakers import HONORIFICS, is_role_label
 from .gazetteer import ACTOR, CHEMICAL, COUNTRY, IGNORE, REGION, load_gazetteer, slug
 
 OUR_TYPES = {COUNTRY, REGION, ACTOR, CHEMICAL}
@@ -337,8 +338,9 @@ def _title_persons(doc: Doc) -> list[Span]:
         while j < len(doc) and (doc[j].lower_ in TITLES or doc[j].text == "." and j == i + 1):
             j += 1  # "Deputy Chief Insp.": ranks in a row
         end = _name_end(doc, j)
-        if end > j:
-            out.append(doc[j:end])
+        if end > j and not is_role_label(doc[j:end].text) \
+                and not all(t.lower_.rstrip(".") in HONORIFICS for t in doc[j:end]):
+            out.append(doc[j:end])  # "Mr. Chair", "Madam Speaker" address a role, not a name
     return out
 
 

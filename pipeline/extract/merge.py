@@ -16,6 +16,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from ..ingest.speakers import HONORIFICS, is_role_label
 from .components import (PERSON, SPEECH_VERBS, TITLES, OUR_TYPES, _dedupe, _trim, doc_text, in_caps_line)
 from .recognise import CHEM_SPANS, MODEL_SPANS
 from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, chem_lexicon, load_gazetteer, place_names, slug
@@ -189,6 +190,8 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     if len(ent) == 1 and label in {"PERSON", "ORG"} and _line_or_sentence_start(doc, ent) \
             and not (ent.end < len(doc) and doc[ent.end].lower_ in SPEECH_VERBS):
         return None  # a capitalised first word ("Bulk", "Chemical") is usually not a name
+    if label == "PERSON" and (is_role_label(text) or all(t.lower_.rstrip(".") in HONORIFICS for t in ent)):
+        return None  # "Mr. Chair": a role or a title, not a name
     if label == "PERSON" and any(t.text in ORG_CUES for t in ent) and len(ent) > 1:
         label = "ORG"  # "Ontario Power Generation", "Vancouver Sun": organisation cues win
     rec = gaz.resolve(text)
