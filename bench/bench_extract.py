@@ -226,7 +226,7 @@ def main(argv=None) -> int:
         for name in ("pipeline", "recogniser"):
             p, r, f = b[name]
             print(f"  {name:<11} P {p:.3f}  R {r:.3f}  F1 {f:.3f}"
-                  + (f"  {'ok' if f >= 0.75 else 'MISS'}" if name == "pipeline" else " (chem_ner alone)"))
+                  + (f"  {'ok' if f >= 0.75 else 'MISS'}" if name == "pipeline" else " (chem_ner spans before filtering and merging)"))
         print(f"  pipeline speed on abstracts: {b['words_per_s']:,.0f} words per CPU-second")
     elif not args.no_bc5cdr:
         print(f"BC5CDR devel: {args.bc5cdr} not found, skipped")
