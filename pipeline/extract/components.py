@@ -162,6 +162,14 @@ def _context(doc: Doc) -> str:
     return doc.user_data.get("context") or doc_text(doc)
 
 
+def _once(doc: Doc, key: str, compute):
+    """compute(whole segment text), once per doc: rules that weigh the whole segment would
+    otherwise rescan it at every mention, a cost growing with the square of its length."""
+    if key not in doc.user_data:
+        doc.user_data[key] = compute(_context(doc))
+    return doc.user_data[key]
+
+
 def _is_name_like(tok) -> bool:
     """A capitalised word that could be part of a person's name (not a stop word or a title)."""
     return (tok.is_alpha and tok.is_title and tok.lower_ not in STOP_WORDS
@@ -191,15 +199,16 @@ def _npp_is_plant(doc: Doc, ent: Span) -> bool:
     if nuclear and not chem:
         return True
     if nuclear and chem:
-        whole = _context(doc)
-        return len(NUCLEAR.findall(whole)) > len(PRECURSOR.findall(whole))
+        counts = _once(doc, "npp_counts", lambda text: (len(NUCLEAR.findall(text)),
+                                                        len(PRECURSOR.findall(text))))
+        return counts[0] > counts[1]
     return False
 
 
 def _four_ap_is_aminopyridine(doc: Doc, ent: Span) -> bool:
     """'4-AP' read as 4-aminopyridine (a potassium-channel blocker), not the fentanyl precursor."""
-    whole = _context(doc)
-    if STRONG_AMINO.search(whole) and not ANILINOPIPERIDINE.search(whole):
+    if _once(doc, "aminopyridine", lambda text: bool(STRONG_AMINO.search(text))
+             and not ANILINOPIPERIDINE.search(text)):
         return True
     return bool(AMINOPYRIDINE.search(sentence(doc, ent.start_char, ent.end_char)))
 
@@ -222,14 +231,16 @@ def _georgia_is_us_state(doc: Doc, ent: Span) -> bool:
         return us
     # Both or neither in the sentence: the nearest cue in the segment decides, so one briefing
     # can speak of the state in one paragraph and of the country in the next.
-    text = _context(doc)
-    cues = [(m.start(), True) for m in re.finditer(r"[A-Z][a-z]+", text)
-            if m.group() in US_CITIES or _us_state(gaz, m.group())]
-    cues += [(m.start(), True) for m in US_AGENCIES.finditer(text)]
-    cues += [(m.start(), False) for m in GEORGIA_COUNTRY.finditer(text)]
+    cues = _once(doc, "georgia_cues", lambda text: sorted(
+        [(m.start(), True) for m in re.finditer(r"[A-Z][a-z]+", text)
+         if m.group() in US_CITIES or _us_state(gaz, m.group())]
+        + [(m.start(), True) for m in US_AGENCIES.finditer(text)]
+        + [(m.start(), False) for m in GEORGIA_COUNTRY.finditer(text)]))
     if not cues:
         return False
-    return min(cues, key=lambda c: (abs(c[0] - ent.start_char), c[1]))[1]
+    i = bisect.bisect_left(cues, (ent.start_char, False))
+    near = cues[max(0, i - 1):i + 1]
+    return min(near, key=lambda c: (abs(c[0] - ent.start_char), c[1]))[1]
 
 
 def _us_state(gaz, word: str) -> bool:

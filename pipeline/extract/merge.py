@@ -290,15 +290,21 @@ def morphology_chemicals(doc: Doc) -> list[Span]:
 def _merge_in(kept: list[Span], candidates: list[Span], swallows, limit: int = 99) -> list[Span]:
     """Add candidates, longest first: one that overlaps nothing is kept; one that strictly holds
     every span it overlaps (at most `limit` of them) replaces them when `swallows(candidate, span)`
-    allows; else it yields."""
+    allows; else it yields. Spans are found by token (not by comparing every pair), so the cost
+    stays linear in the number of entities of a long segment."""
+    owner: dict[int, Span] = {i: k for k in kept for i in range(k.start, k.end)}
     for cand in sorted(candidates, key=lambda s: (s.start - s.end, s.start)):
-        over = [k for k in kept if k.start < cand.end and cand.start < k.end]
-        if not over:
-            kept.append(cand)
-        elif len(over) <= limit and all(cand.start <= k.start and k.end <= cand.end and len(k) < len(cand)
-                 and swallows(cand, k) for k in over):
-            kept = [k for k in kept if k not in over] + [cand]
-    return kept
+        over = list({(k.start, k.end): k for i in range(cand.start, cand.end)
+                     if (k := owner.get(i)) is not None}.values())
+        if over and not (len(over) <= limit and all(
+                cand.start <= k.start and k.end <= cand.end and len(k) < len(cand)
+                and swallows(cand, k) for k in over)):
+            continue
+        for k in over:
+            for i in range(k.start, k.end):
+                del owner[i]
+        owner.update((i, cand) for i in range(cand.start, cand.end))
+    return sorted({(k.start, k.end): k for k in owner.values()}.values(), key=lambda s: s.start)
 
 
 def _is_place(label: str) -> bool:

@@ -48,7 +48,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
     """Character ranges of the sentences of a text (punctuation and line breaks; no parser)."""
     out, start = [], 0
     for m in _BREAK.finditer(text):
-        if m.group().strip(" \t") == "" and _NO_BREAK.search(text, 0, m.start()):
+        # Only the last few characters can hold the abbreviation: a bounded look keeps this linear.
+        if m.group().strip(" \t") == "" and _NO_BREAK.search(text, max(0, m.start() - 12), m.start()):
             continue  # "Dr. Okafor": an abbreviation, not the end of a sentence
         if text[start:m.start()].strip():
             out.append((start, m.start()))
