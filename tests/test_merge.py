@@ -38,6 +38,21 @@ def test_ordinary_words_places_and_headings_are_not_chemicals(ex):
     assert not [k for k in got if k[0] == "CHEMICAL"]
 
 
+def test_everyday_words_and_undefined_acronyms_from_the_recogniser_are_dropped(nlp):
+    from pipeline.extract.merge import canonical_chem_span
+
+    def kept(text, i):
+        doc = nlp.make_doc(text)
+        return canonical_chem_span(doc, doc[i:i + 1]) is not None
+
+    for word in ("airplane", "telephone", "bulletin", "update", "determines", "locate"):
+        assert not kept(f"The {word} arrived.", 1), word
+    for word in ("aniline", "caffeine", "benzene", "chlorides"):
+        assert kept(f"The {word} arrived.", 1), word
+    assert not kept("The MAX flew again.", 1)  # an acronym the text never defines
+    assert kept("Butylated hydroxyanisole (BHA) was given; BHA works.", 5)
+
+
 def test_ion_channel_is_not_a_chemical_mention(ex):
     got = ex("The toxin is a potassium channel blocker.")
     assert ("CHEMICAL", "chem:potassium") not in got

@@ -26,6 +26,10 @@ from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, chem_lexicon, load_gaze
 CHEM_SUFFIX = re.compile(r"(?:in|ine|ide|ate|ite|ol|ole|one|yl|al|ane|ene|yne|ium|ose|oid|am|an|en|"
                          r"il|ic|ib|ax|ex|ox|ir|er|ia|ous|gen|on|ast|ost|um|id|yde|or)s?$")
 _PLAIN_WORD = re.compile(r"[A-Za-z][a-z]+")
+# Endings that mark a chemical even when the word is also in an English dictionary ("aniline",
+# "caffeine", "benzene"); the weaker ones (-ane, -one, -in, -ate …) also end everyday words
+# ("airplane", "telephone", "bulletin", "update"), which such a word must not be.
+STRONG_SUFFIX = re.compile(r"(?:ine|ide|yl|ol|ole|ium|oid|[a-z]{3}ene)s?$")
 # Everyday words with a chemical-looking ending, which the recogniser sometimes takes for names.
 LOOKALIKES = frozenset(
     "inside outside beside aside side wide guide decide provide ride pride bride slide state late "
@@ -217,17 +221,34 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
 
 
 @functools.lru_cache(maxsize=1)
-def not_nouns() -> frozenset[str]:
-    """English words listed as verbs, adjectives or adverbs but never as nouns, from the English
-    model's lemmatizer tables (WordNet's word lists)."""
+def _wordnet() -> tuple[frozenset[str], frozenset[str]]:
+    """WordNet's English words (from the English model's lemmatizer tables): all of them, and
+    those listed as verbs, adjectives or adverbs but never as nouns."""
     import spacy
 
     from . import EXCLUDE, _model_name
 
     nlp = spacy.load(_model_name(), exclude=[n for n in EXCLUDE + ["ner"] if n != "lemmatizer"])
     index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    nouns = set(index["noun"])
     other = set(index["verb"]) | set(index["adj"]) | set(index["adv"])
-    return frozenset(other - set(index["noun"]))
+    return frozenset(nouns | other), frozenset(other - nouns)
+
+
+def not_nouns() -> frozenset[str]:
+    """English words listed as verbs, adjectives or adverbs but never as nouns."""
+    return _wordnet()[1]
+
+
+def _bases(low: str) -> tuple[str, ...]:
+    """A lower-case word and the forms it may inflect ("determines" → determine, determin)."""
+    return (low,) + tuple(low[:-len(end)] for end in ("s", "es", "d", "ed") if low.endswith(end))
+
+
+def english_word(low: str) -> bool:
+    """Whether a lower-case word (or its singular, or the verb it inflects) is in WordNet."""
+    words = _wordnet()[0]
+    return any(w in words for w in _bases(low))
 
 
 def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
@@ -254,13 +275,18 @@ def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
         return None  # headings: the gazetteer knows the chemicals written in capitals
     words = [t.text for t in span if t.is_alpha]
     if len(words) == len(span) and all(w.islower() for w in words) \
-            and any(w in not_nouns() for w in words):
+            and any(b in not_nouns() for w in words for b in _bases(w)):
         return None  # "locate", "budget complicate": a verb or adjective is no chemical name
+    low = text.lower()
+    if len(span) == 1 and text.isalpha() and text.isupper() and low not in chem_lexicon() \
+            and f"({text})" not in doc_text(doc):
+        return None  # an acronym the text never defines ("MAX"): too often no chemical
     if _PLAIN_WORD.fullmatch(text):
-        # One ordinary-looking word ("keeps", "Lisbon") must look or be known as a chemical.
-        low = text.lower()
+        # One ordinary-looking word ("keeps", "Lisbon", "telephone") must be known as a
+        # chemical or look like one without being an everyday English word.
         if low in STOP_WORDS or low in LOOKALIKES or low[:-1] in LOOKALIKES or text in place_names() \
-                or low not in chem_lexicon() and not CHEM_SUFFIX.search(low):
+                or low not in chem_lexicon() and not STRONG_SUFFIX.search(low) \
+                and (not CHEM_SUFFIX.search(low) or english_word(low)):
             return None
     return Span(doc, start, end, label=CHEMICAL, span_id="chem:" + slug(text))
 
