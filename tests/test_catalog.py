@@ -60,7 +60,8 @@ def test_catalog_lists_briefings_checksums_and_mentions(built):
         assert rows == [(SLUG, "final", 9, 2, 1), ("port-scanners", "draft", 9, 2, 1)]
         files = dict(db.execute("select name, sha256 from files where slug = ?", (SLUG,)).fetchall())
         assert set(files) == {f"{SLUG}.pdf", f"{SLUG}.html", "entities.json", "entities.csv", "meta.json"}
-        assert db.execute("select count(*) from mentions where slug = ?", (SLUG,)).fetchone() == (7,)
+        # 7 in the texts, plus the named speaker at each of their 2 turns (a person mention each).
+        assert db.execute("select count(*) from mentions where slug = ?", (SLUG,)).fetchone() == (9,)
 
 
 def test_refresh_reindexes_changed_and_drops_removed_briefings(built, tmp_path):

@@ -18,26 +18,6 @@ GOLD_DIR = REPO / "tests" / "gold"
 DATA = REPO / "pipeline" / "data"
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    """The extraction pipeline, loaded once for the module."""
-    from pipeline.extract import load_nlp
-
-    return load_nlp()
-
-
-@pytest.fixture(scope="module")
-def ex(nlp):
-    """extract_text bound to the shared pipeline: returns {(type, id): [mention texts]}."""
-    from pipeline.extract import extract_text
-
-    def run(text, speakers=()):
-        return {(e.type, e.id): [m.text for m in e.mentions]
-                for e in extract_text(text, speakers=speakers, nlp=nlp)}
-
-    return run
-
-
 # ---------------------------------------------------------------- gold set and data files
 
 def _gold():
@@ -138,8 +118,9 @@ def test_pipeline_components_and_cache(nlp):
     from pipeline.extract import load_nlp
 
     names = nlp.pipe_names
-    assert names.index("gazetteer_ruler") < names.index("entity_context") < names.index("ner")
-    assert names[-1] == "entity_canonicalizer"
+    assert names == ["recognisers", "gazetteer_ruler", "entity_context", "entity_canonicalizer"]
+    recognisers = nlp.get_pipe("recognisers")
+    assert recognisers.ner.moves.get_class_name is not None and "CHEMICAL" in recognisers.chem.labels
     assert "parser" not in names and "tagger" not in names
     assert load_nlp() is nlp
 
@@ -261,6 +242,9 @@ def test_mentions_carry_provenance(nlp):
     for e in ents:
         for m in e.mentions:
             src = next(s for s in sources if s.segments[0].file == m.file)
+            if m.start_char == m.end_char:  # a speaker's turn: the name is the turn's label
+                assert e.id.startswith("person:") and m.speaker and m.text in m.speaker
+                continue
             assert src.segments[m.segment].text[m.start_char:m.end_char] == m.text
     npp = next(e for e in ents if e.id == "chem:npp")
     # NPP's CAS is still withheld after both 2026-11-28 passes: only one reference was seen.
@@ -394,3 +378,90 @@ def test_punctuation_bomb_in_a_source_still_yields_its_entities():
     assert {"MEX", "CAN"} <= set(found)
     mention = found["CAN"].mentions[0]
     assert text[mention.start_char:mention.end_char] == mention.text
+
+
+# ---------------------------------------------------------------- speakers, honorifics, Georgia
+
+def _transcript(*turns):
+    segs = tuple(Segment(text, "talk.txt", speaker=who) for who, text in turns)
+    return Source(path="talk.txt", kind="transcript", segments=segs)
+
+
+def test_speakers_are_persons_with_a_mention_at_each_turn(nlp):
+    from pipeline.extract import extract_entities
+
+    src = _transcript(("Moderator", "Welcome. Our guest is Insp. Daniel Roy."),
+                      ("Insp. Daniel Roy", "Thanks. I will be brief."),
+                      ("Moderator", "Inspector Roy, the floor is yours."),
+                      ("Insp. Daniel Roy", "Two points."))
+    ents = {e.id: e for e in extract_entities([src], nlp=nlp)}
+    roy = ents["person:daniel-roy"]
+    assert roy.type == "ACTOR" and roy.subtype == "person"
+    turns = [m.segment for m in roy.mentions if m.start_char == m.end_char]
+    assert turns == [1, 3] and all(m.speaker == "Insp. Daniel Roy" for m in roy.mentions if m.segment in turns)
+    assert [m.text for m in roy.mentions if m.segment in (0, 2)] == ["Daniel Roy", "Roy"]
+    assert not [e for e in ents if e.startswith("person:") and e != "person:daniel-roy"]  # no "Moderator"
+
+
+@pytest.mark.parametrize("text, pid, name", [
+    ("Insp. Daniel Roy: we found the press.", "person:daniel-roy", "Daniel Roy"),
+    ("We met Staff Sgt. Ana de la Cruz there.", "person:ana-de-la-cruz", "Ana de la Cruz"),
+    ("Dr. Jean-Luc van der Berg agreed.", "person:jean-luc-van-der-berg", "Jean-Luc van der Berg"),
+    ("Deputy Chief Insp. Mary-Jo Lee spoke.", "person:mary-jo-lee", "Mary-Jo Lee"),
+])
+def test_honorifics_and_ranks_stay_outside_the_whole_name(ex, text, pid, name):
+    assert ex(text)[("ACTOR", pid)] == [name]
+
+
+def test_georgia_the_state_and_the_country_in_one_briefing(nlp):
+    from pipeline.extract import extract_entities
+
+    src = _transcript(("Ana Ruiz", "Our lab in Atlanta works with the DEA across Georgia. "
+                                   "Last spring I flew to Tbilisi. Georgia has a long Black Sea coast."),
+                      ("Ana Ruiz", "Back home, the state of Georgia changed its law."),
+                      ("Ana Ruiz", "Russia still occupies part of Georgia."))
+    ents = {e.id: [(m.segment, m.text) for m in e.mentions] for e in extract_entities([src], nlp=nlp)}
+    assert ents["region:georgia-us"] == [(0, "Georgia"), (1, "Georgia")]
+    assert ents["GEO"] == [(0, "Georgia"), (2, "Georgia")]
+
+
+def test_controlled_lists_are_data_with_sources_and_control_status(ex):
+    data = json.loads((DATA / "controlled.json").read_text("utf-8"))
+    chems = json.loads((DATA / "chemicals.json").read_text("utf-8"))["chemicals"]
+    known = {f.lower() for c in chems for f in c["aliases"]}
+    ids = set()
+    for listed in data["lists"]:
+        assert listed["list"] and listed["source"] and listed["subtype"] in {
+            "drug", "precursor", "pre_precursor", "essential_chemical", "chemical_weapon", "toxic_chemical"}
+        for entry in listed["names"]:
+            assert "cas" not in entry  # none checked against two references yet
+            if entry["name"].lower() not in known:
+                ids.add("chem:" + re.sub(r"[^a-z0-9]+", "-", entry["name"].lower()).strip("-"))
+    assert len(ids) >= 100
+    got = ex("They bought safrole, APAAN, acetone and thionyl chloride; ephedrine too.")
+    assert got[("CHEMICAL", "chem:safrole")] == ["safrole"]
+    assert got[("CHEMICAL", "chem:alpha-phenylacetoacetonitrile")] == ["APAAN"]
+    assert ("CHEMICAL", "chem:ephedrine") in got  # chemicals.json keeps its own id and data
+
+
+def test_control_status_comes_from_the_list(nlp):
+    from pipeline.extract import extract_text
+
+    ents = {e.id: e for e in extract_text("Acetone, phosgene and safrole.", nlp=nlp)}
+    assert ents["chem:acetone"].control == "1988 UN Convention Table II"
+    assert ents["chem:phosgene"].control == "CWC Schedule 3" and ents["chem:phosgene"].cas is None
+    assert ents["chem:safrole"].subtype == "precursor"
+
+
+def test_chairs_addressed_or_labelled_by_role_are_no_persons(nlp):
+    from pipeline.extract import extract_entities, names_a_role
+
+    assert names_a_role("The Acting Chair") and names_a_role("Vice-Chair") and names_a_role("Moderator")
+    assert not names_a_role("Chad Miller")
+    src = _transcript(("The Acting Chair", "The floor goes to Ms. Nelly Shin."),
+                      ("Ms. Nelly Shin", "Thank you, Mr. Chair. The minister said no."),
+                      ("The Acting Chair", "Thank you. The next question."))
+    ents = {e.id: e for e in extract_entities([src], nlp=nlp)}
+    persons = {i for i in ents if i.startswith("person:")}
+    assert persons == {"person:nelly-shin"}, persons
+    assert sum(m.start_char == m.end_char for m in ents["person:nelly-shin"].mentions) == 1

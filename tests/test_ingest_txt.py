@@ -172,3 +172,56 @@ def test_word_count_is_exact_across_chunks_and_encodings(tmp_path, encoding):
             assert _read_words(handle, path, WordLimit(6, "max_transcript_words"), chunk) == path.read_bytes()
         with open(path, "rb") as handle, pytest.raises(SourceError, match="more than 5 words"):
             _read_words(handle, path, WordLimit(5, "max_transcript_words"), chunk)
+
+
+REPORT = """Quarterly note on precursor seizures
+
+Attendance: customs, police and two analysts from the ministry.
+Note: figures are provisional.
+
+Seizures rose in the second quarter, mostly at the port. The analysts expect the trend to hold
+through the winter, because the brokers have not changed their routes.
+
+Date: 3 March
+"""
+
+
+def test_a_report_with_field_lines_is_prose_and_keeps_every_line(tmp_path):
+    path = tmp_path / "report.txt"
+    path.write_text(REPORT, encoding="utf-8")
+    source = read_source(path)
+    assert not any(s.speaker for s in source.segments)
+    text = "\n".join(s.text for s in source.segments)
+    for line in REPORT.splitlines():
+        assert " ".join(line.split()) in " ".join(text.split()), line  # no line is dropped
+    assert "Attendance" not in {s.speaker for s in source.segments}
+
+
+def test_field_labels_never_become_speakers_inside_a_transcript(tmp_path):
+    path = tmp_path / "talk.txt"
+    path.write_text("Panel on border chemistry\nNote: recorded on 2 May.\n\n"
+                    "Moderator: Welcome, everyone.\nInsp. Daniel Roy: Thank you.\n"
+                    "Note: the slide was not shown.\nModerator: A question?\n"
+                    "Insp. Daniel Roy: Gladly.\n", encoding="utf-8")
+    source = read_source(path)
+    assert [s.speaker for s in source.segments] == ["Moderator", "Insp. Daniel Roy", "Moderator",
+                                                     "Insp. Daniel Roy"]
+    assert source.segments[1].text == "Thank you. Note: the slide was not shown."
+    assert source.metadata["preamble"] == ["Panel on border chemistry", "Note: recorded on 2 May."]
+
+
+@pytest.mark.parametrize("lines, expected", [
+    (["Moderator: Hi.", "Ana Ruiz: Hello.", "Moderator: Go on.", "Ana Ruiz: Yes."], True),
+    (["Ana Ruiz: One.", "Ana Ruiz: Two.", "Ana Ruiz: Three."], True),  # a monologue with labels
+    (["[00:01] Ana Ruiz: One.", "[00:05] Ben Ode: Two.", "A continuation line."], True),  # timestamps
+    (["Dr. Ada Quill: Containers reach Manzanillo."], True),  # every line a turn
+    (["Ana Ruiz: a quote.", "Prose follows here.", "Ben Ode: another."], False),
+    (["Summary: all well.", "Attendance: ten.", "Note: none."], False),  # fields, not speakers
+    (["The report follows.", "Ana Ruiz: a quote.", "More prose here.", "And more prose.",
+      "Ben Ode: another.", "Prose again."], False),  # a few labels in prose
+    ([], False),
+])
+def test_looks_like_transcript(lines, expected):
+    from pipeline.ingest.txt import looks_like_transcript
+
+    assert looks_like_transcript(lines) is expected

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from ..ingest.speakers import HONORIFICS, is_role_label
 from .gazetteer import ACTOR, CHEMICAL, COUNTRY, IGNORE, REGION, load_gazetteer, slug
 
 OUR_TYPES = {COUNTRY, REGION, ACTOR, CHEMICAL}
@@ -19,6 +21,8 @@ TITLES = {
     "president", "secretary", "gen.", "colonel", "col.", "captain", "capt.", "inspector",
     "sergeant", "sgt.", "officer", "agent", "ambassador", "commissioner", "superintendent",
     "madam", "mister", "miss", "lt.", "lieutenant", "detective", "premier", "governor",
+    "insp", "insp.", "det.", "supt.", "cst.", "const.", "constable", "cpl.", "corporal", "rev.",
+    "reverend", "hon.", "amb.", "cmdr.", "commander", "sheriff",
 }
 SPEECH_VERBS = {
     "said", "says", "say", "asked", "asks", "argued", "argues", "explained", "explains", "noted",
@@ -48,11 +52,9 @@ US_CITIES = {"Atlanta", "Savannah", "Augusta", "Macon", "Athens", "Columbus"}
 # U.S. federal agencies work in U.S. states: "a DEA case in Georgia" is the state.
 US_AGENCIES = re.compile(r"\b(?:DEA|FBI|ATF|HSI|CBP|Drug Enforcement Administration|Federal Bureau of Investigation|"
                          r"Homeland Security|Customs and Border Protection|U\.S\. Attorney|federal (?:court|prosecutors?|agents?))\b")
-NON_ACTOR_WORDS = re.compile(
-    r"\b(Convention|Act|Treaty|Protocol|Programme|Program|Agreement|Table|Schedule|List|Annex|"
-    r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background)\b")
-GENERIC_PLACE_WORDS = {"east", "west", "north", "south", "the east", "the west", "the north",
-                       "the south", "center", "centre", "midwest", "abroad", "overseas", "home"}
+NAME_PARTICLES = {"de", "del", "della", "der", "den", "di", "da", "dos", "du", "la", "le", "van",
+                  "von", "al", "el", "bin", "ibn", "ben"}
+_INITIAL = re.compile(r"[A-Z]\.")
 SENT_END = re.compile(r"[.!?](?=\s)|\n")
 # Capitalised title followed by a capitalised word: the cheap pre-check for _title_persons.
 _TITLE_RE = re.compile(r"\b(?:" + "|".join(sorted({re.escape(t.rstrip(".").capitalize())
@@ -123,27 +125,49 @@ def _caps_lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def doc_text(doc: Doc) -> str:
+    """The doc's text, joined once: Doc.text rebuilds it from every token on each call, which
+    made the per-mention rules cost grow with the square of a segment's length."""
+    text = doc.user_data.get("text")
+    if text is None:
+        text = doc.user_data["text"] = doc.text
+    return text
+
+
 def in_caps_line(doc: Doc, start_char: int) -> bool:
     """Whether a character offset lies on an ALL-CAPS line of the doc (computed once per doc)."""
     lines = doc.user_data.get("caps_lines")
     if lines is None:
-        lines = doc.user_data["caps_lines"] = _caps_lines(doc.text)
-    return any(a <= start_char < b for a, b in lines)
+        lines = doc.user_data["caps_lines"] = _caps_lines(doc_text(doc))
+    i = bisect.bisect_right(lines, (start_char, float("inf"))) - 1
+    return i >= 0 and lines[i][0] <= start_char < lines[i][1]
 
 
 def sentence(doc: Doc, start_char: int, end_char: int) -> str:
     """The sentence-ish stretch of text around a span (no parser needed: punctuation and newlines)."""
-    text = doc.text
-    left = 0
-    for m in SENT_END.finditer(text, 0, start_char):
-        left = m.end()
-    m = SENT_END.search(text, end_char)
-    return text[left:m.start() if m else len(text)]
+    text = doc_text(doc)
+    ends = doc.user_data.get("sentence_ends")
+    if ends is None:  # (start, end) of every sentence break, found once per doc
+        ends = doc.user_data["sentence_ends"] = [m.span() for m in SENT_END.finditer(text)]
+    i = bisect.bisect_right(ends, (start_char, start_char)) - 1
+    while i >= 0 and ends[i][1] > start_char:  # a break must end at or before the span
+        i -= 1
+    left = ends[i][1] if i >= 0 else 0
+    j = bisect.bisect_left(ends, (end_char, end_char))
+    return text[left:ends[j][0] if j < len(ends) else len(text)]
 
 
 def _context(doc: Doc) -> str:
     """The whole segment the doc came from (the doc may be one sentence of it)."""
-    return doc.user_data.get("context", doc.text)
+    return doc.user_data.get("context") or doc_text(doc)
+
+
+def _once(doc: Doc, key: str, compute):
+    """compute(whole segment text), once per doc: rules that weigh the whole segment would
+    otherwise rescan it at every mention, a cost growing with the square of its length."""
+    if key not in doc.user_data:
+        doc.user_data[key] = compute(_context(doc))
+    return doc.user_data[key]
 
 
 def _is_name_like(tok) -> bool:
@@ -175,15 +199,16 @@ def _npp_is_plant(doc: Doc, ent: Span) -> bool:
     if nuclear and not chem:
         return True
     if nuclear and chem:
-        whole = _context(doc)
-        return len(NUCLEAR.findall(whole)) > len(PRECURSOR.findall(whole))
+        counts = _once(doc, "npp_counts", lambda text: (len(NUCLEAR.findall(text)),
+                                                        len(PRECURSOR.findall(text))))
+        return counts[0] > counts[1]
     return False
 
 
 def _four_ap_is_aminopyridine(doc: Doc, ent: Span) -> bool:
     """'4-AP' read as 4-aminopyridine (a potassium-channel blocker), not the fentanyl precursor."""
-    whole = _context(doc)
-    if STRONG_AMINO.search(whole) and not ANILINOPIPERIDINE.search(whole):
+    if _once(doc, "aminopyridine", lambda text: bool(STRONG_AMINO.search(text))
+             and not ANILINOPIPERIDINE.search(text)):
         return True
     return bool(AMINOPYRIDINE.search(sentence(doc, ent.start_char, ent.end_char)))
 
@@ -198,13 +223,24 @@ def _georgia_is_us_state(doc: Doc, ent: Span) -> bool:
         return True
     if "country" in before:
         return False
-    for text in (sentence(doc, ent.start_char, ent.end_char), _context(doc)):
-        us = any(w in US_CITIES or _us_state(gaz, w) for w in re.findall(r"[A-Z][a-z]+", text)) \
-            or bool(US_AGENCIES.search(text))
-        other = bool(GEORGIA_COUNTRY.search(text))
-        if us != other:
-            return us
-    return False
+    sent = sentence(doc, ent.start_char, ent.end_char)
+    us = any(w in US_CITIES or _us_state(gaz, w) for w in re.findall(r"[A-Z][a-z]+", sent)) \
+        or bool(US_AGENCIES.search(sent))
+    other = bool(GEORGIA_COUNTRY.search(sent))
+    if us != other:
+        return us
+    # Both or neither in the sentence: the nearest cue in the segment decides, so one briefing
+    # can speak of the state in one paragraph and of the country in the next.
+    cues = _once(doc, "georgia_cues", lambda text: sorted(
+        [(m.start(), True) for m in re.finditer(r"[A-Z][a-z]+", text)
+         if m.group() in US_CITIES or _us_state(gaz, m.group())]
+        + [(m.start(), True) for m in US_AGENCIES.finditer(text)]
+        + [(m.start(), False) for m in GEORGIA_COUNTRY.finditer(text)]))
+    if not cues:
+        return False
+    i = bisect.bisect_left(cues, (ent.start_char, False))
+    near = cues[max(0, i - 1):i + 1]
+    return min(near, key=lambda c: (abs(c[0] - ent.start_char), c[1]))[1]
 
 
 def _us_state(gaz, word: str) -> bool:
@@ -240,11 +276,11 @@ def _speaker_spans(doc: Doc) -> list[Span]:
     if not names:
         return []
     pattern = doc.user_data.get("speaker_re")
-    if pattern is None or not pattern.search(doc.text):
+    if pattern is None or not pattern.search(doc_text(doc)):
         return []
     gaz = load_gazetteer()
     out = []
-    for m in pattern.finditer(doc.text):
+    for m in pattern.finditer(doc_text(doc)):
         i = _token_at(doc, m.start())
         if i is None:
             continue
@@ -269,10 +305,39 @@ def _named_as(doc: Doc, ent: Span) -> bool:
         (before[-1:] == ["named"])
 
 
+def _name_end(doc: Doc, j: int) -> int:
+    """End of the name starting at token j: capitalised words, initials ("N."), hyphenated parts
+    ("Jean-Luc") and particles before a capitalised word ("van", "de", "al-"), up to five words."""
+    start = j
+    while j < len(doc) and j - start < 8:
+        tok = doc[j]
+        if _is_name_like(tok) or _INITIAL.fullmatch(tok.text) and j > start:
+            j += 1
+        elif tok.text in {"-", "'"} and j > start and j + 1 < len(doc) and _is_name_like(doc[j + 1]) \
+                and not tok.whitespace_ and not doc[j - 1].whitespace_:
+            j += 1
+        elif tok.lower_ in NAME_PARTICLES and j > start:
+            k = j
+            while k < len(doc) and doc[k].lower_ in NAME_PARTICLES:
+                k += 1  # "de la Cruz", "van der Berg"
+            if k == len(doc) or not _is_name_like(doc[k]):
+                break
+            j = k
+        else:
+            break
+    while j > start and (doc[j - 1].lower_ in NAME_PARTICLES or doc[j - 1].text in {"-", "'"}):
+        j -= 1
+    return j
+
+
 def _title_persons(doc: Doc) -> list[Span]:
-    """'Dr. Okafor', 'Mr. Jordan': the capitalised words after a title are a person's name."""
+    """'Dr. Okafor', 'Insp. Daniel Roy', 'Staff Sgt. Ana de la Cruz': the name after the titles.
+
+    Every title and rank before the name stays outside it, and the whole name is kept (initials,
+    particles and hyphenated parts included), so the honorific never truncates it.
+    """
     out = []
-    for m in _TITLE_RE.finditer(doc.text):
+    for m in _TITLE_RE.finditer(doc_text(doc)):
         i = _token_at(doc, m.start())
         if i is None or in_caps_line(doc, m.start()):
             continue
@@ -281,10 +346,12 @@ def _title_persons(doc: Doc) -> list[Span]:
         elif doc[i].lower_ not in TITLES:
             continue
         j = i + 1
-        while j < len(doc) and j - i <= 3 and _is_name_like(doc[j]):
-            j += 1
-        if j > i + 1:
-            out.append(doc[i + 1:j])
+        while j < len(doc) and (doc[j].lower_ in TITLES or doc[j].text == "." and j == i + 1):
+            j += 1  # "Deputy Chief Insp.": ranks in a row
+        end = _name_end(doc, j)
+        if end > j and not is_role_label(doc[j:end].text) \
+                and not all(t.lower_.rstrip(".") in HONORIFICS for t in doc[j:end]):
+            out.append(doc[j:end])  # "Mr. Chair", "Madam Speaker" address a role, not a name
     return out
 
 
@@ -358,72 +425,3 @@ def _trim(doc: Doc, span: Span) -> Span | None:
                            and doc[end - 1].text not in {".", ")"}):
         end -= 1
     return Span(doc, start, end, label=span.label_) if end > start else None
-
-
-def _line_or_sentence_start(doc: Doc, ent: Span) -> bool:
-    """Whether a span opens a line or a sentence (where every word is capitalised anyway)."""
-    if ent.start == 0:
-        return True
-    prev = doc[ent.start - 1]
-    return prev.text in {".", "!", "?", ":", "-", "•", "*"} or "\n" in prev.text_with_ws \
-        or "\n" in doc.text[prev.idx:ent.start_char]
-
-
-def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
-    """Map one of the bare model's spans (PERSON/ORG/GPE/LOC/NORP) to our types and ids, or drop it."""
-    gaz = load_gazetteer()
-    label = ent.label_
-    if label not in {"PERSON", "ORG", "GPE", "LOC", "NORP"}:
-        return None
-    ent = _trim(doc, ent)
-    if ent is None:
-        return None
-    text = ent.text
-    if not any(c.isupper() for c in text) or any(c.isdigit() for c in text) \
-            or sum(c.isalpha() for c in text) < 2:
-        return None  # lower-case, numeric or initial-only spans are not names in this domain
-    if len(text) <= 2 or text.lower() in GENERIC_PLACE_WORDS:
-        return None  # "AI", "East": too short or too generic to be a name the gazetteer lacks
-    if len(ent) == 1 and label in {"PERSON", "ORG"} and _line_or_sentence_start(doc, ent) \
-            and not (ent.end < len(doc) and doc[ent.end].lower_ in SPEECH_VERBS):
-        return None  # a capitalised first word ("Bulk", "Chemical") is usually not a name
-    rec = gaz.resolve(text)
-    if label == "PERSON" and (rec is None or rec.type in {COUNTRY, REGION}
-                              and (text in gaz.ambiguous or len(ent) > 1)):
-        return Span(doc, ent.start, ent.end, label=ACTOR, span_id="person:" + slug(text))
-    if rec is not None:
-        return Span(doc, ent.start, ent.end, label=rec.type, span_id=rec.id)
-    if label == "ORG":
-        if NON_ACTOR_WORDS.search(text) or len(text) < 2:
-            return None
-        return Span(doc, ent.start, ent.end, label=ACTOR, span_id="org:" + slug(text))
-    if label in {"GPE", "LOC"}:
-        return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
-    return None  # NORP that is not a known demonym (religions, political groups)
-
-
-@Language.component("entity_canonicalizer")
-def entity_canonicalizer(doc: Doc) -> Doc:
-    """Give every entity one of our types and a canonical id; drop the model's noise."""
-    blocked = doc.user_data.get("blocked", ())
-    forced = doc.user_data.get("forced_persons", set())
-    model_made: set[tuple[int, int]] = doc.user_data.setdefault("model_made", set())
-    out = []
-    for ent in doc.ents:
-        if ent.label_ in OUR_TYPES:
-            out.append(ent)
-            continue
-        if any(a < ent.end_char and ent.start_char < b for a, b in blocked):
-            continue
-        if ent.label_ == PERSON and (ent.start_char, ent.end_char) in forced:
-            out.append(Span(doc, ent.start, ent.end, label=ACTOR,
-                            span_id="person:" + slug(ent.text)))
-            continue
-        if in_caps_line(doc, ent.start_char):
-            continue  # headings: the model capitalises everything into entities
-        span = canonical_model_span(doc, ent)
-        if span is not None:
-            out.append(span)
-            model_made.add((span.start_char, span.end_char))
-    doc.set_ents(_dedupe(out))
-    return doc

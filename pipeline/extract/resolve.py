@@ -72,7 +72,10 @@ def link_abbreviations(raws: list[Raw], sources: Sequence[Source]) -> list[Raw]:
             if sum(c.isupper() for c in abbr) < 2:
                 continue
             gap_start = m.start()
-            long = [r for r in items if r.end <= gap_start and text[r.end:gap_start].strip() == ""
+            # Only a mention ending right before "(" can be the long form (a bounded gap keeps
+            # this linear in the segment's length).
+            long = [r for r in items if r.end <= gap_start and gap_start - r.end <= 3
+                    and text[r.end:gap_start].strip() == ""
                     and r.text != abbr]
             if long and _acronym_fits(abbr, long[-1].text):
                 defined.setdefault(abbr, (long[-1].type, long[-1].id))

@@ -10,7 +10,8 @@ HONORIFICS = frozenset(
     "dr doctor prof professor mr mrs ms miss mx sir dame lord lady rev reverend hon honourable honorable "
     "amb ambassador gen general col colonel maj major capt captain lt cmdr commander adm admiral sgt "
     "insp inspector det detective supt superintendent judge justice senator sen rep mp minister "
-    "president chair chairman chairwoman st madam".split()
+    "president chair chairman chairwoman st madam staff cst const constable cpl corporal pc officer "
+    "sheriff deputy chief agent special".split()
 )
 # Labels naming a role, not a person ("Moderator", "Audience member 3", "Presenter").
 MODERATOR_WORDS = r"moderator|chair|chairperson|host|facilitator|emcee|mc|convenor|organi[sz]er"

@@ -1,0 +1,397 @@
+"""Merging by span: gazetteer and rule entities, organisation cues, the chemical model and spaCy's NER.
+
+Every recogniser proposes spans on its own: the gazetteer ruler and context rules (doc.ents), the
+English model's NER (doc.spans["model"]) and the chemical recogniser (doc.spans["chem"]), both
+run over the whole text. `entity_canonicalizer` maps the proposals to our types and ids and keeps
+the longest well-formed span: a country or place inside a longer organisation or place name
+("Syrian Democratic Forces", "University of Toronto", "Mexico City") is not emitted on its own.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..ingest.speakers import HONORIFICS, is_role_label
+from .components import (PERSON, SPEECH_VERBS, TITLES, OUR_TYPES, _dedupe, _trim, doc_text, in_caps_line)
+from .recognise import CHEM_SPANS, MODEL_SPANS
+from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, chem_lexicon, load_gazetteer, place_names, slug
+
+# Chemical morphology: endings of drug and chemical names (-ine, -ide, -ate, -ol, -one, -yl, ...),
+# optionally plural. A single plain word from the recogniser needs one, or to be in the lexicon.
+CHEM_SUFFIX = re.compile(r"(?:in|ine|ide|ate|ite|ol|ole|one|yl|al|ane|ene|yne|ium|ose|oid|am|an|en|"
+                         r"il|ic|ib|ax|ex|ox|ir|er|ia|ous|gen|on|ast|ost|um|id|yde|or)s?$")
+_PLAIN_WORD = re.compile(r"[A-Za-z][a-z]+")
+# Endings that mark a chemical even when the word is also in an English dictionary ("aniline",
+# "caffeine", "benzene"); the weaker ones (-ane, -one, -in, -ate …) also end everyday words
+# ("airplane", "telephone", "bulletin", "update"), which such a word must not be.
+STRONG_SUFFIX = re.compile(r"(?:ine|ide|yl|ol|ole|ium|oid|[a-z]{3}ene)s?$")
+# Everyday words with a chemical-looking ending, which the recogniser sometimes takes for names.
+LOOKALIKES = frozenset(
+    "inside outside beside aside side wide guide decide provide ride pride bride slide state late "
+    "private climate debate estimate ultimate separate immediate online line mine fine define "
+    "machine routine medicine magazine someone everyone anyone alone phone done gone none tone "
+    "zone control patrol protein cousin origin domain certain captain again begin within "
+    "violence evidence region religion opinion million billion union nation station position "
+    "question action".split())
+NON_ACTOR_WORDS = re.compile(
+    r"\b(Convention|Act|Treaty|Protocol|Programme|Program|Agreement|Table|Schedule|List|Annex|"
+    r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background|War)\b")
+GENERIC_PLACE_WORDS = {"east", "west", "north", "south", "the east", "the west", "the north",
+                       "the south", "center", "centre", "midwest", "abroad", "overseas", "home"}
+# Words that make a run of capitalised words an organisation, never a person or a place:
+# institutions, forces and parties, companies, newspapers and football clubs.
+ORG_CUES = frozenset(
+    "University College Institute Academy School Ministry Department Agency Office Bureau "
+    "Commission Committee Council Authority Board Service Services Police Constabulary Forces "
+    "Force Army Navy Guard Brigade Brigades Militia Front Movement Party Regime Government Cartel "
+    "Gang Network Company Corporation Corp Inc Ltd LLC Bank Generation Hydro Pharma "
+    "Pharmaceuticals Laboratories Hospital Foundation Association Union Federation Alliance "
+    "Coalition Sun Times Post Herald Tribune Journal Gazette Globe News Press Club FC AFC CF "
+    "United Rovers Athletic Wanderers Hotspur Court Parliament Assembly Senate".split())
+# A demonym before a state body names the state's own organ: "Japanese Cabinet Office" and
+# "Mexican Navy" are mentions of Japan and Mexico (gold convention), unlike "Syrian Democratic Forces".
+STATE_BODIES = frozenset(
+    "Cabinet Office Ministry Government Embassy Consulate Navy Army Air Force Forces Armed Coast "
+    "Guard Police Parliament Foreign Defence Defense Interior Justice Health Customs Border "
+    "National Federal State Prime Minister President Senate Congress Military".split())
+DIRECTIONS = frozenset("north south east west northern southern eastern western central north-east "
+                       "north-west south-east south-west northeastern northwestern southeastern "
+                       "southwestern upper lower".split())
+# Cues only as the last word of a name: "Manchester United" (a club), not "United States".
+TAIL_CUES = frozenset({"United", "Rovers", "Athletic", "Wanderers", "Hotspur", "Sun", "Times",
+                       "Post", "Star", "Globe"})
+# Lower-case words that close an organisation named after a person or a place ("Asad regime").
+ORG_TAILS = frozenset({"regime"})
+CONNECTORS = frozenset({"of", "and", "for", "the", "on", "&", "de", "du", "des", "la", "le", "del",
+                        "al", "el"})
+# Country abbreviations written in front of an agency are a mention of their own ("U.S. Navy").
+COUNTRY_PREFIXES = frozenset({"U.S.", "US", "U.K.", "UK", "EU", "UN", "U.N."})
+
+
+def _is_connector(tok) -> bool:
+    return tok.lower_ in CONNECTORS
+
+
+def _capitalised(tok) -> bool:
+    """A word written with a capital: part of a proper name."""
+    return tok.text[:1].isupper() and any(c.isalpha() for c in tok.text)
+
+
+def well_formed(span: Span) -> bool:
+    """A name: capitalised words with only connectors between them, and no digits."""
+    toks = list(span)
+    if not toks or not _capitalised(toks[0]) and toks[0].lower_ not in {"al", "el"} \
+            or _is_connector(toks[-1]) or any(c.isdigit() for c in span.text):
+        return False
+    return all(_capitalised(t) or _is_connector(t) or t.text in {"-", ".", "'s"} for t in toks)
+
+
+def _cue_follows(doc: Doc, j: int) -> bool:
+    """Whether the capitalised run from token j holds a cue of its own: then an "and" before it
+    joins two organisations ("Toronto Police and Ontario Provincial Police"), not one name
+    ("Journal of Illicit Markets and Regulation")."""
+    while j < len(doc) and (_capitalised(doc[j]) or doc[j].lower_ in {"of", "for", "on"}):
+        if doc[j].text in ORG_CUES:
+            return True
+        j += 1
+    return False
+
+
+_CUE_IN_TEXT = re.compile(r"\b(?:" + "|".join(sorted(ORG_CUES)) + r")\b|\bregime\b")
+
+
+def cue_organisations(doc: Doc) -> list[Span]:
+    """Runs of capitalised words holding an organisation cue ("Ontario Power Generation",
+    "University of Toronto", "the Vancouver Sun", "Toronto FC") and names closed by "regime"."""
+    out, i, n = [], 0, len(doc)
+    if not _CUE_IN_TEXT.search(doc_text(doc)):
+        return out  # most segments name no organisation cue: skip the walk over the tokens
+    while i < n:
+        if not _capitalised(doc[i]) or _is_connector(doc[i]):
+            i += 1
+            continue
+        j = i + 1
+        while j < n and (_capitalised(doc[j]) or _is_connector(doc[j]) and j + 1 < n
+                         and _capitalised(doc[j + 1]) and doc[j].lower_ != "the"
+                         and (doc[j].lower_ not in {"and", "&"} or not _cue_follows(doc, j + 1))):
+            j += 1
+        run = doc[i:j]
+        if j < n and doc[j].lower_ in ORG_TAILS and doc[j].text.islower():
+            run = doc[i:j + 1]
+        i = j
+        words = [t for t in run if _capitalised(t) and not _is_connector(t)]
+        cued = any(t.text in ORG_CUES and (t.text not in TAIL_CUES or t.i == run.end - 1)
+                   for t in run) or run[-1].lower_ in ORG_TAILS
+        if not cued or len(words) < 2 and run[-1].lower_ not in ORG_TAILS \
+                or in_caps_line(doc, run.start_char):
+            continue
+        start = run.start
+        while start < run.end - 1 and (doc[start].text in COUNTRY_PREFIXES or doc[start].lower_ == "the"):
+            start += 1
+        run = doc[start:run.end]
+        if len(run) >= 2 and any(t.text not in ORG_CUES for t in run if _capitalised(t)):
+            out.append(Span(doc, run.start, run.end, label=ACTOR, span_id="org:" + slug(run.text)))
+    return out
+
+
+PLACE_PREPS = frozenset({"in", "near", "from", "outside", "across", "around"})
+
+
+_PREP_CAPITAL = re.compile(r"(?i:\b(?:in|near|from|outside|across|around))\s+[A-Z]")
+
+
+def place_after_preposition(doc: Doc) -> list[Span]:
+    """A known city, state or province after "in", "near", "from" ...: a place ("in Pickering")."""
+    names, out = place_names(), []
+    if not _PREP_CAPITAL.search(doc_text(doc)):
+        return out  # most segments: no capitalised word after a place preposition
+    for tok in doc[1:]:
+        if tok.text in names and doc[tok.i - 1].lower_ in PLACE_PREPS and _capitalised(tok) \
+                and tok.lower_ not in GENERIC_PLACE_WORDS and tok.lower_ not in DIRECTIONS \
+                and load_gazetteer().resolve(tok.text) is None:
+            out.append(Span(doc, tok.i, tok.i + 1, label=REGION, span_id="region:" + slug(tok.text)))
+    return out
+
+
+def _line_or_sentence_start(doc: Doc, ent: Span) -> bool:
+    """Whether a span opens a line or a sentence (where every word is capitalised anyway)."""
+    if ent.start == 0:
+        return True
+    prev = doc[ent.start - 1]
+    # text_with_ws runs up to the span, so a line break before it is in there.
+    return prev.text in {".", "!", "?", ":", "-", "•", "*"} or "\n" in prev.text_with_ws
+
+
+def _strong_person_cue(doc: Doc, ent: Span) -> bool:
+    """A title before the name or a speech verb after it: the name is a person."""
+    prev = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+    nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
+    return prev in TITLES or nxt in SPEECH_VERBS
+
+
+def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
+    """Map one of the bare model's spans (PERSON/ORG/GPE/LOC/NORP) to our types and ids, or drop it."""
+    gaz = load_gazetteer()
+    label = ent.label_
+    if label not in {"PERSON", "ORG", "GPE", "LOC", "NORP"}:
+        return None
+    ent = _trim(doc, ent)
+    if ent is not None and len(ent) > 1 and ent[0].text in COUNTRY_PREFIXES:
+        ent = Span(doc, ent.start + 1, ent.end, label=ent.label_)
+    if ent is None:
+        return None
+    text = ent.text
+    if not any(c.isupper() for c in text) or any(c.isdigit() for c in text) \
+            or sum(c.isalpha() for c in text) < 2:
+        return None  # lower-case, numeric or initial-only spans are not names in this domain
+    if len(text) <= 2 or text.lower() in GENERIC_PLACE_WORDS:
+        return None  # "AI", "East": too short or too generic to be a name the gazetteer lacks
+    if len(ent) == 1 and label in {"PERSON", "ORG"} and _line_or_sentence_start(doc, ent) \
+            and not (ent.end < len(doc) and doc[ent.end].lower_ in SPEECH_VERBS):
+        return None  # a capitalised first word ("Bulk", "Chemical") is usually not a name
+    if label == "PERSON" and (is_role_label(text) or all(t.lower_.rstrip(".") in HONORIFICS for t in ent)):
+        return None  # "Mr. Chair": a role or a title, not a name
+    if label == "PERSON" and any(t.text in ORG_CUES for t in ent) and len(ent) > 1:
+        label = "ORG"  # "Ontario Power Generation", "Vancouver Sun": organisation cues win
+    rec = gaz.resolve(text)
+    if label in {"PERSON", "ORG"} and rec is None and text in place_names() \
+            and text.lower() not in DIRECTIONS \
+            and not _strong_person_cue(doc, ent) and not any(t.text in ORG_CUES for t in ent):
+        # "Pickering" is a town: a place name is not a person or a company unless the text says so.
+        return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
+    if label == "PERSON" and (rec is None or rec.type in {COUNTRY, REGION}
+                              and (text in gaz.ambiguous or len(ent) > 1)):
+        return Span(doc, ent.start, ent.end, label=ACTOR, span_id="person:" + slug(text))
+    if rec is not None:
+        return Span(doc, ent.start, ent.end, label=rec.type, span_id=rec.id)
+    if label == "ORG":
+        nxt = next((t for t in doc[ent.end:ent.end + 2] if not t.is_space), None)
+        if NON_ACTOR_WORDS.search(text) or len(text) < 2 \
+                or nxt is not None and NON_ACTOR_WORDS.fullmatch(nxt.text):
+            return None  # "the Chemical Weapons" + line break + "Convention": a treaty
+        return Span(doc, ent.start, ent.end, label=ACTOR, span_id="org:" + slug(text))
+    if label in {"GPE", "LOC"}:
+        return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
+    return None  # NORP that is not a known demonym (religions, political groups)
+
+
+@functools.lru_cache(maxsize=1)
+def _wordnet() -> tuple[frozenset[str], frozenset[str]]:
+    """WordNet's English words (from the English model's lemmatizer tables): all of them, and
+    those listed as verbs, adjectives or adverbs but never as nouns."""
+    import spacy
+
+    from . import EXCLUDE, _model_name
+
+    nlp = spacy.load(_model_name(), exclude=[n for n in EXCLUDE + ["ner"] if n != "lemmatizer"])
+    index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    nouns = set(index["noun"])
+    other = set(index["verb"]) | set(index["adj"]) | set(index["adv"])
+    return frozenset(nouns | other), frozenset(other - nouns)
+
+
+def not_nouns() -> frozenset[str]:
+    """English words listed as verbs, adjectives or adverbs but never as nouns."""
+    return _wordnet()[1]
+
+
+def _bases(low: str) -> tuple[str, ...]:
+    """A lower-case word and the forms it may inflect ("determines" → determine, determin)."""
+    return (low,) + tuple(low[:-len(end)] for end in ("s", "es", "d", "ed") if low.endswith(end))
+
+
+def english_word(low: str) -> bool:
+    """Whether a lower-case word (or its singular, or the verb it inflects) is in WordNet."""
+    words = _wordnet()[0]
+    return any(w in words for w in _bases(low))
+
+
+def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
+    """A chemical recogniser span with the gazetteer's id when it knows the name, else chem:<slug>."""
+    start, end = ent.start, ent.end
+    # "meanwhile nitazenes": lower-case function words are never part of the name.
+    while start < end and doc[start].text.islower() and doc[start].lower_ in STOP_WORDS:
+        start += 1
+    while end > start and doc[end - 1].text.islower() and doc[end - 1].lower_ in STOP_WORDS:
+        end -= 1
+    if start == end:
+        return None
+    span = doc[start:end]
+    text = span.text
+    if sum(c.isalpha() for c in text) < 2 and not re.fullmatch(r"[A-Z][a-z]?", text):
+        return None
+    rec = load_gazetteer().resolve(text)
+    if rec is not None:
+        # A known country, place or organisation is not a chemical, whatever the model says.
+        return Span(doc, start, end, label=CHEMICAL, span_id=rec.id) if rec.type == CHEMICAL else None
+    if end < len(doc) and doc[end].lower_ in {"channel", "channels"}:
+        return None  # "a potassium channel blocker" names a protein, not the element
+    if in_caps_line(doc, span.start_char):
+        return None  # headings: the gazetteer knows the chemicals written in capitals
+    words = [t.text for t in span if t.is_alpha]
+    if len(words) == len(span) and all(w.islower() for w in words) \
+            and any(b in not_nouns() for w in words for b in _bases(w)):
+        return None  # "locate", "budget complicate": a verb or adjective is no chemical name
+    low = text.lower()
+    if len(span) == 1 and text.isalpha() and text.isupper() and low not in chem_lexicon() \
+            and f"({text})" not in doc_text(doc):
+        return None  # an acronym the text never defines ("MAX"): too often no chemical
+    if _PLAIN_WORD.fullmatch(text):
+        # One ordinary-looking word ("keeps", "Lisbon", "telephone") must be known as a
+        # chemical or look like one without being an everyday English word.
+        if low in STOP_WORDS or low in LOOKALIKES or low[:-1] in LOOKALIKES or text in place_names() \
+                or low not in chem_lexicon() and not STRONG_SUFFIX.search(low) \
+                and (not CHEM_SUFFIX.search(low) or english_word(low)):
+            return None
+    return Span(doc, start, end, label=CHEMICAL, span_id="chem:" + slug(text))
+
+
+# Stems of drug and precursor families: a word built on one names a chemical ("benzylfentanyl",
+# "protonitazene", "flubromazolam"), whether or not the recogniser saw it; the bare family name
+# ("cathinones") is a class, left to the lists and the recogniser.
+DRUG_STEMS = re.compile(r"(?i)[a-z0-9\-]+(?:fentanyl|fentanil|nitazene|azepam|azolam|cathinone|"
+                        r"amphetamine|amfetamine|piperidone|anilinopiperidine)s?")
+
+_STEM_IN_TEXT = re.compile(r"(?i)fentan|nitazene|azepam|azolam|cathinone|amphetamine|amfetamine|piperid")
+
+
+def morphology_chemicals(doc: Doc) -> list[Span]:
+    """Chemical names recognised by their stem alone (the lowest-priority proposals)."""
+    out: list[Span] = []
+    if not _STEM_IN_TEXT.search(doc_text(doc)):
+        return out
+    for tok in doc:
+        if len(tok) > 6 and DRUG_STEMS.fullmatch(tok.text) and not in_caps_line(doc, tok.idx):
+            span = canonical_chem_span(doc, doc[tok.i:tok.i + 1])
+            if span is not None:
+                out.append(span)
+    return out
+
+
+def _merge_in(kept: list[Span], candidates: list[Span], swallows, limit: int = 99) -> list[Span]:
+    """Add candidates, longest first: one that overlaps nothing is kept; one that strictly holds
+    every span it overlaps (at most `limit` of them) replaces them when `swallows(candidate, span)`
+    allows; else it yields. Spans are found by token (not by comparing every pair), so the cost
+    stays linear in the number of entities of a long segment."""
+    owner: dict[int, Span] = {i: k for k in kept for i in range(k.start, k.end)}
+    for cand in sorted(candidates, key=lambda s: (s.start - s.end, s.start)):
+        over = list({(k.start, k.end): k for i in range(cand.start, cand.end)
+                     if (k := owner.get(i)) is not None}.values())
+        if over and not (len(over) <= limit and all(
+                cand.start <= k.start and k.end <= cand.end and len(k) < len(cand)
+                and swallows(cand, k) for k in over)):
+            continue
+        for k in over:
+            for i in range(k.start, k.end):
+                del owner[i]
+        owner.update((i, cand) for i in range(cand.start, cand.end))
+    return sorted({(k.start, k.end): k for k in owner.values()}.values(), key=lambda s: s.start)
+
+
+def _is_place(label: str) -> bool:
+    return label in {COUNTRY, REGION}
+
+
+def _state_body(cand: Span, k: Span) -> bool:
+    """Whether cand is a demonym or country name followed only by state-body words, or a country
+    with only a direction before it ("Eastern China" is China)."""
+    rest = [t for t in cand if t.i >= k.end and _capitalised(t)]
+    before = [t for t in cand if t.i < k.start]
+    if before and not rest and all(t.lower_ in DIRECTIONS for t in before):
+        return True
+    return k.label_ == COUNTRY and k.start == cand.start and bool(rest) \
+        and all(t.text in STATE_BODIES for t in rest)
+
+
+def _org_swallows(cand: Span, k: Span) -> bool:
+    """An organisation or place name may hold a country, demonym or place ("Syrian Democratic
+    Forces"), but not when it is that country's state body ("Mexican Navy")."""
+    return _is_place(k.label_) and not k.id_.startswith("person:") and not _state_body(cand, k)
+
+
+def _model_swallows(cand: Span, k: Span) -> bool:
+    """A longer well-formed name from the model may hold a country or place, or a shorter chemical."""
+    if k.label_ == CHEMICAL:
+        return cand.label_ == CHEMICAL
+    return cand.label_ in {ACTOR, REGION} and well_formed(cand) and _org_swallows(cand, k)
+
+
+def _chem_swallows(cand: Span, k: Span) -> bool:
+    """The longest chemical name wins ("propionyl chloride" over a listed "chloride")."""
+    return k.label_ == CHEMICAL
+
+
+@Language.component("entity_canonicalizer")
+def entity_canonicalizer(doc: Doc) -> Doc:
+    """Give every proposal one of our types and a canonical id, then merge them by span."""
+    blocked = doc.user_data.get("blocked", ())
+    forced = doc.user_data.get("forced_persons", set())
+
+    def free(span: Span) -> bool:
+        return not any(a < span.end_char and span.start_char < b for a, b in blocked)
+
+    kept: list[Span] = []
+    for ent in doc.ents:  # gazetteer and context rules
+        if ent.label_ in OUR_TYPES:
+            kept.append(ent)
+        elif ent.label_ == PERSON and (ent.start_char, ent.end_char) in forced:
+            kept.append(Span(doc, ent.start, ent.end, label=ACTOR, span_id="person:" + slug(ent.text)))
+    persons = {(k.start, k.end) for k in kept if k.id_.startswith("person:")}
+    kept = _merge_in(kept, [s for s in cue_organisations(doc) if free(s)],
+                     lambda c, k: (k.start, k.end) not in persons and _org_swallows(c, k), limit=1)
+    chems = (canonical_chem_span(doc, s) for s in doc.spans.get(CHEM_SPANS, ()) if free(s))
+    kept = _merge_in(kept, [s for s in chems if s is not None], _chem_swallows)
+    models = (canonical_model_span(doc, s) for s in doc.spans.get(MODEL_SPANS, ())
+              if free(s) and not in_caps_line(doc, s.start_char))
+    # One model span holding two known names is two names run together ("the US and Mexico").
+    kept = _merge_in(kept, [s for s in models if s is not None],
+                     lambda c, k: (k.start, k.end) not in persons and _model_swallows(c, k), limit=1)
+    kept = _merge_in(kept, place_after_preposition(doc), lambda c, k: False)
+    kept = _merge_in(kept, morphology_chemicals(doc), lambda c, k: False)
+    doc.set_ents(_dedupe(kept))
+    return doc

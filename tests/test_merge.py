@@ -1,0 +1,178 @@
+"""Tests of merging by span: organisation cues, places versus persons, the chemical model's names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BC5CDR_DEV = REPO.parent / "shared" / "corpus" / "ner" / "bc5cdr_chem_devel.jsonl"
+
+
+def _entities(nlp, text):
+    from pipeline.extract import extract_text
+
+    return {e.id: e for e in extract_text(text, nlp=nlp)}
+
+
+# ---------------------------------------------------------------- chemicals outside the lists
+
+def test_chemicals_the_lists_do_not_know_get_slug_ids_and_no_control(nlp):
+    got = _entities(nlp, "Officers found alprazolam tablets next to drums of aniline and two "
+                         "litres of propionyl chloride in the garage.")
+    for cid, text in (("chem:aniline", "aniline"), ("chem:propionyl-chloride", "propionyl chloride")):
+        assert got[cid].type == "CHEMICAL" and [m.text for m in got[cid].mentions] == [text]
+        assert got[cid].control is None and got[cid].cas is None
+    # alprazolam is on a list (controlled.json): same id, with its control status.
+    assert got["chem:alprazolam"].control == "1971 Convention Schedule IV"
+    # A listed chemical keeps its id and control status when the model also finds it.
+    known = _entities(nlp, "The lab held acetic anhydride and fentanyl.")
+    assert known["chem:fentanyl"].control and known["chem:acetic-anhydride"].cas == "108-24-7"
+
+
+def test_ordinary_words_places_and_headings_are_not_chemicals(ex):
+    got = ex("Everyone keeps asking how the trade continues. Lisbon and Jilin were quiet.\n"
+             "BORDER SECURITY DISCUSSED")
+    assert not [k for k in got if k[0] == "CHEMICAL"]
+
+
+def test_everyday_words_and_undefined_acronyms_from_the_recogniser_are_dropped(nlp):
+    from pipeline.extract.merge import canonical_chem_span
+
+    def kept(text, i):
+        doc = nlp.make_doc(text)
+        return canonical_chem_span(doc, doc[i:i + 1]) is not None
+
+    for word in ("airplane", "telephone", "bulletin", "update", "determines", "locate"):
+        assert not kept(f"The {word} arrived.", 1), word
+    for word in ("aniline", "caffeine", "benzene", "chlorides"):
+        assert kept(f"The {word} arrived.", 1), word
+    assert not kept("The MAX flew again.", 1)  # an acronym the text never defines
+    assert kept("Butylated hydroxyanisole (BHA) was given; BHA works.", 8)
+
+
+def test_ion_channel_is_not_a_chemical_mention(ex):
+    got = ex("The toxin is a potassium channel blocker.")
+    assert ("CHEMICAL", "chem:potassium") not in got
+
+
+def test_recogniser_is_shipped_small_and_inside_the_package():
+    from pipeline.extract import CHEM_MODEL
+
+    files = [p for p in CHEM_MODEL.rglob("*") if p.is_file()]
+    assert CHEM_MODEL.is_relative_to(REPO / "pipeline") and (CHEM_MODEL / "chem_ner" / "model") in files
+    assert all(p.stat().st_size < 4 * 1024 * 1024 for p in files)
+    meta = json.loads((CHEM_MODEL / "meta.json").read_text("utf-8"))
+    assert meta["labels"]["chem_ner"] == ["CHEMICAL"] and meta["vectors"]["width"] == 0
+
+
+@pytest.mark.skipif(not BC5CDR_DEV.is_file(), reason="../shared/corpus/ner not present")
+def test_bc5cdr_development_split_chemical_f1(nlp):
+    """Exact-span F1 on the first 60 development abstracts (the bench scores all 500)."""
+    from pipeline.extract import extract_text
+
+    tp = fp = fn = 0
+    for line in BC5CDR_DEV.read_text("utf-8").splitlines()[:60]:
+        rec = json.loads(line)
+        gold = {(g["start"], g["end"]) for g in rec["gold"]}
+        pred = {(m.start_char, m.end_char) for e in extract_text(rec["text"], nlp=nlp)
+                if e.type == "CHEMICAL" for m in e.mentions}
+        tp, fp, fn = tp + len(gold & pred), fp + len(pred - gold), fn + len(gold - pred)
+    p, r = tp / (tp + fp), tp / (tp + fn)
+    assert 2 * p * r / (p + r) >= 0.75
+
+
+# ---------------------------------------------------------------- organisations, places, persons
+
+def test_organisation_cues_win_over_places_and_persons(ex):
+    got = ex("Researchers at the University of Toronto briefed Ontario Power Generation, "
+             "and the Vancouver Sun reported it the next morning.")
+    assert got[("ACTOR", "org:university-of-toronto")] == ["University of Toronto"]
+    assert got[("ACTOR", "org:ontario-power-generation")] == ["Ontario Power Generation"]
+    assert got[("ACTOR", "org:vancouver-sun")] == ["Vancouver Sun"]
+    assert not [k for k in got if k[0] in {"REGION", "COUNTRY"} or k[1].startswith("person:")]
+
+
+def test_gazetteer_hit_inside_a_longer_name_is_not_emitted(ex):
+    got = ex("The Syrian Democratic Forces hold the north-east; the Asad regime holds Damascus. "
+             "Syria's economy has collapsed.")
+    assert got[("ACTOR", "org:syrian-democratic-forces")] == ["Syrian Democratic Forces"]
+    assert got[("ACTOR", "org:asad-regime")] == ["Asad regime"]
+    assert got[("COUNTRY", "SYR")] == ["Syria"]  # the country itself, once: not inside the SDF
+    assert not [k for k in got if k[1] in {"org:asad", "person:asad"}]
+
+
+def test_state_body_named_by_a_demonym_stays_the_country(ex):
+    got = ex("Last year the Peruvian Army and the Japanese Cabinet Office signed it.")
+    assert got[("COUNTRY", "PER")] == ["Peruvian"] and got[("COUNTRY", "JPN")] == ["Japanese"]
+
+
+def test_football_clubs_are_organisations_not_persons(ex):
+    got = ex("He played for Toronto FC before moving to Manchester United and then to FC Porto.")
+    assert ("ACTOR", "org:toronto-fc") in got and ("ACTOR", "org:manchester-united") in got
+    assert ("ACTOR", "org:fc-porto") in got
+    assert not [k for k in got if k[1].startswith("person:")]
+
+
+def test_a_town_is_not_a_person(ex):
+    got = ex("Police in Pickering seized the shipment. Pickering is east of Toronto.")
+    assert ("REGION", "region:pickering") in got
+    assert not [k for k in got if k[1].startswith("person:") or k[1] == "org:pickering"]
+
+
+def test_two_countries_run_together_by_the_model_stay_two(ex):
+    got = ex("Talks between the United States of America and Mexico resumed in May.")
+    assert ("COUNTRY", "USA") in got and ("COUNTRY", "MEX") in got
+    assert not [k for k in got if k[0] == "ACTOR"]
+
+
+def test_longest_span_merge_rules(nlp):
+    from spacy.tokens import Span
+
+    from pipeline.extract.merge import _merge_in
+
+    doc = nlp.make_doc("The Syrian Democratic Forces met in Syria .")
+    syr = Span(doc, 1, 2, label="COUNTRY", span_id="SYR")
+    sdf = Span(doc, 1, 4, label="ACTOR", span_id="org:syrian-democratic-forces")
+    crossing = Span(doc, 3, 6, label="ACTOR", span_id="org:x")
+    shorter = Span(doc, 6, 7, label="REGION", span_id="region:syria")
+    kept = _merge_in([syr, Span(doc, 6, 7, label="COUNTRY", span_id="SYR")], [sdf], lambda c, k: True)
+    assert sorted((s.start, s.end) for s in kept) == [(1, 4), (6, 7)]  # the longer name wins
+    kept = _merge_in(kept, [crossing, shorter], lambda c, k: True)
+    assert sorted((s.start, s.end, s.id_) for s in kept) == [
+        (1, 4, "org:syrian-democratic-forces"), (6, 7, "SYR")]  # crossing and equal spans yield
+    assert _merge_in([syr], [sdf], lambda c, k: False) == [syr]  # not allowed to swallow
+
+
+def test_named_misses_captagon_and_benzylfentanyl(ex):
+    got = ex("Police seized captagon tablets, benzylfentanyl powder and some protonitazene.")
+    assert got[("CHEMICAL", "chem:captagon")] == ["captagon"]
+    assert got[("CHEMICAL", "chem:benzylfentanyl")] == ["benzylfentanyl"]
+    assert got[("CHEMICAL", "chem:protonitazene")] == ["protonitazene"]
+
+
+def test_function_words_are_trimmed_from_chemical_names(nlp):
+    from pipeline.extract.merge import canonical_chem_span
+
+    doc = nlp.make_doc("The analysts meanwhile nitazenes.")
+    span = canonical_chem_span(doc, doc[2:4])
+    assert span.text == "nitazenes" and span.id_ == "chem:nitazenes"
+
+
+@pytest.mark.parametrize("text, present, absent", [
+    ("See the Journal of Illicit Markets and Regulation.",
+     {"org:journal-of-illicit-markets-and-regulation"}, {"org:journal-of-illicit-markets"}),
+    ("Toronto Police and Ontario Provincial Police met.", {"org:toronto-police", "org:opp"},
+     {"region:toronto"}),
+    ("The maritime route\nEastern China and western India", {"CHN", "IND"}, {"region:eastern-china"}),
+    ("Syria joins the Chemical Weapons\nConvention", {"SYR"}, {"org:chemical-weapons"}),
+    ("Synthetic drugs in East and Southeast Asia, with patrols.", {"region:southeast-asia"},
+     {"region:east", "chem:patrols"}),
+    ("The United States of America and America agree.", {"USA"},
+     {"org:united-states-of-america-and-america"}),
+])
+def test_merge_keeps_names_whole_and_apart(nlp, text, present, absent):
+    got = set(_entities(nlp, text))
+    assert present <= got and not absent & got, got
