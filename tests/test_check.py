@@ -74,7 +74,7 @@ def test_stripped_licence_text_is_found(project):
     from pipeline.render import render_pdf
 
     html = (project / "outputs" / SLUG / f"{SLUG}.html").read_text(encoding="utf-8")
-    start, end = html.index('<section class="licence">'), html.index("</section>") + len("</section>")
+    start, end = html.index('<section class="licence" role="contentinfo">'), html.index("</section>") + len("</section>")
     damaged = render_pdf(html[:start] + html[end:], base_dir=project / "inputs" / SLUG, allowed_dirs=[REPO / "templates" / "casis"])
     pdf_of(project).write_bytes(damaged.pdf)
     found = problems(project)
