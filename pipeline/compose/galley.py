@@ -15,7 +15,7 @@ STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL | re.IGNORECASE)
 # Anything a browser would fetch from outside the file: a url() or @import in CSS, a src/href
 # that loads (link rel=license is a relation, not a load, and <a href> waits for a click).
 _CSS_FETCH = re.compile(r"url\(|@import", re.IGNORECASE)
-_HTML_FETCH = re.compile(r"<(?:img|script|iframe|video|audio|source|embed|object|link(?![^>]*rel=\"license\"))\b[^>]*\b(?:src|href|data)=[\"']?(?!data:)",
+_HTML_FETCH = re.compile(r"<(?:img|script|iframe|video|audio|source|embed|object|link(?![^>]*rel=\"license\"))\b[^>]*\b(?:src|href|data)=(?![\"']?data:)",
                          re.IGNORECASE)
 
 
@@ -27,6 +27,11 @@ def _font_face_rule(rule) -> bool:
         if decl.type == "declaration" and decl.lower_name == "src" and any(u.startswith("font:") for u in css_urls(decl.value)):
             return True
     return False
+
+
+def font_faces(css: str) -> str:
+    """The stylesheet's `font:` @font-face rules alone (the live preview serves them beside the galley)."""
+    return "\n".join(tinycss2.serialize([rule]) for rule in tinycss2.parse_stylesheet(css) if _font_face_rule(rule))
 
 
 def _galley_css(css: str) -> str:
