@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from archive_support import bundled_project
-from serve_support import CHROMIUM, CHROMIUM_ARGS
+from serve_support import CHROMIUM
 
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 if not CHROMIUM.is_file():
     pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium)", allow_module_level=True)
@@ -32,14 +32,6 @@ PRINT_LOOK = ("@media screen { a { text-decoration: none !important; }"
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     return bundled_project(tmp_path_factory.mktemp("browser-galley"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_galley(browser, path: Path):
