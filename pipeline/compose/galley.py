@@ -82,10 +82,16 @@ def galley_html(html: str, source: str = "the style's templates") -> tuple[str, 
     """
     warnings: list[str] = []
     galley = _drop_image_sources(STYLE.sub(lambda m: m.group(1) + _galley_css(m.group(2)) + m.group(3), html), warnings)
-    leftover = [css[max(0, m.start() - 40):m.end() + 60] for css in (s.group(2) for s in STYLE.finditer(galley))
-                for m in _CSS_FETCH.finditer(css)]
-    leftover += [m.group(0) for m in _HTML_FETCH.finditer(galley)]
+    leftover = outside_loads(galley)
     if leftover:
         raise PipelineError(f"{source}: the HTML galley would load a file from outside itself: expected a standalone page "
-                            f"(no url(), @import or external src), found {' '.join(leftover[0].split())!r}")
+                            f"(no url(), @import or external src), found {leftover[0]!r}")
     return galley, warnings
+
+
+def outside_loads(html: str) -> list[str]:
+    """What a browser would fetch from outside the page (CSS url() and @import, external src), each shortened; empty when standalone."""
+    found = [css[max(0, m.start() - 40):m.end() + 60] for css in (s.group(2) for s in STYLE.finditer(html))
+             for m in _CSS_FETCH.finditer(css)]
+    found += [m.group(0) for m in _HTML_FETCH.finditer(html)]
+    return [" ".join(text.split()) for text in found]
