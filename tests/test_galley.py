@@ -115,7 +115,10 @@ def words(pdf: bytes) -> list:
                 for w in page.extract_words()]
 
 
-def test_screen_rules_and_landmarks_leave_the_pdf_as_it_was(bundled):
+@pytest.mark.parametrize("status", ["final", "draft"])  # a draft has the DRAFT mark, set differently on screen
+def test_screen_rules_and_landmarks_leave_the_pdf_as_it_was(bundled, status):
+    import dataclasses
+
     from pipeline.config import load_briefing, load_config
     from pipeline.compose import compose_html
     from pipeline.draft import note_from_manuscript
@@ -124,11 +127,16 @@ def test_screen_rules_and_landmarks_leave_the_pdf_as_it_was(bundled):
     config = load_config(bundled)
     briefing, config = load_briefing(bundled / "inputs" / "pacific-precursors", config)
     note, _ = note_from_manuscript(read_source(briefing.manuscript), briefing)
-    html = compose_html(briefing, note, config)
-    # The same page as it was before the galley: no screen block, no viewport, no landmarks.
+    html = compose_html(briefing, dataclasses.replace(note, status=status), config)
+    assert ('<div class="draft-mark">DRAFT</div>' in html) == (status == "draft")
+    # The same page as it was before the galley: no screen block, no viewport, no landmarks, the
+    # draft mark before <main> and hidden from screen readers.
     bare = re.sub(r"@media screen \{.*?\n\}\n", "", html, flags=re.DOTALL)
     bare = bare.replace('<meta name="viewport" content="width=device-width, initial-scale=1">\n', "")
-    bare = bare.replace(' role="banner"', "").replace(' role="contentinfo"', "").replace("<main>\n", "").replace("</main>\n", "")
+    bare = bare.replace(' role="banner"', "").replace(' role="contentinfo"', "").replace("</main>\n", "")
+    bare = re.sub(r"<main>\n\s*(<div class=\"draft-mark\">DRAFT</div>)?",
+                  lambda m: m.group(1).replace('">', '" aria-hidden="true">', 1) if m.group(1) else "", bare)
+    assert ('<div class="draft-mark" aria-hidden="true">DRAFT</div>' in bare) == (status == "draft")
     assert bare != html and "@media screen {" not in bare and "<main>" not in bare
     dirs = [REPO / "templates" / "casis"]
     with_galley = render_pdf(html, base_dir=briefing.folder, allowed_dirs=dirs).pdf
