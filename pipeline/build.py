@@ -361,11 +361,15 @@ class BriefingRun:
     def run(self) -> Outcome:
         """Bring every output of the briefing up to date and say which stages ran."""
         from .archive.embed import META_FILE, meta_json, meta_record
+        from .compose.galley import galley_html
         from .extract import entities_to_csv, entities_to_json
 
         slug = self.plan.briefing.slug
         entities = self.entities()
         html = self.html()
+        # The galley is the composed page made standalone for browsers; the PDF renders the composed page.
+        galley, galley_warnings = galley_html(html, source=f"templates of style {self.plan.config.style!r}")
+        self.warnings += galley_warnings
         pdf_path = self.out_dir / f"{slug}.pdf"
         prev = self.previous
         need_render = (
@@ -375,7 +379,7 @@ class BriefingRun:
         files = {
             "entities.json": json.dumps(entities_to_json(entities), indent=1, ensure_ascii=False),
             "entities.csv": entities_to_csv(entities),
-            f"{slug}.html": html,
+            f"{slug}.html": galley,
         }
         # Render first, write after: a briefing that fails keeps every previous output as it was.
         if need_render:

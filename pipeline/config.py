@@ -55,8 +55,8 @@ class Config:
     """House style: the folder under `templates/` holding note.html and note.css."""
     page_size: str = "letter"
     """CSS page size of the PDF (letter, A4, ...)."""
-    pdf_variant: str = "pdf/a-3b"
-    """PDF variant WeasyPrint writes: pdf/a-3b, pdf/a-3u, pdf/a-3a (tagged) or pdf/ua-1 (tagged, not PDF/A)."""
+    pdf_variant: str = "pdf/a-3a"
+    """PDF variant WeasyPrint writes: pdf/a-3a (the default: PDF/A-3 and tagged), pdf/a-3b, pdf/a-3u or pdf/ua-1 (tagged, not PDF/A)."""
     inputs_dir: str = "inputs"
     """Folder of briefing folders, relative to the project."""
     outputs_dir: str = "outputs"
@@ -152,7 +152,7 @@ def _check_fields(data: dict[str, Any], where: str = "") -> tuple[dict[str, Any]
     if "style" in good and not _STYLE_NAME.fullmatch(good["style"]):
         problems.append(f"{where}setting 'style': expected the name of a folder under templates/ "
                         f"(letters, digits, '-', '_'), found {good['style']!r}")
-    if good.get("pdf_variant", "pdf/a-3b") not in PDF_VARIANTS:
+    if good.get("pdf_variant", "pdf/a-3a") not in PDF_VARIANTS:
         problems.append(f"{where}setting 'pdf_variant': expected {', '.join(PDF_VARIANTS)}, found {good['pdf_variant']!r}")
     for key, (low, high) in SETTING_RANGES.items():
         if key in good and not low <= good[key] <= high:

@@ -100,12 +100,12 @@ def declared_fonts(css: str) -> list[tuple[str, str]]:
                 family = "".join(t.value if t.type in ("string", "ident") else " " for t in decl.value
                                  if t.type in ("string", "ident", "whitespace")).strip()
             elif decl.lower_name == "src":
-                files += [url[len("font:"):] for url in _urls(decl.value) if url.startswith("font:")]
+                files += [url[len("font:"):] for url in css_urls(decl.value) if url.startswith("font:")]
         found += [(family, name) for name in files]
     return found
 
 
-def _urls(tokens) -> list[str]:
+def css_urls(tokens) -> list[str]:
     """The URLs of `url(...)` tokens and functions in a declaration's value."""
     urls = []
     for token in tokens:

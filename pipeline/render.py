@@ -146,7 +146,7 @@ def render_pdf(
     *,
     base_dir: Path,
     allowed_dirs: Sequence[Path],
-    pdf_variant: str = "pdf/a-3b",
+    pdf_variant: str = "pdf/a-3a",
     attachments: Sequence[Attachment] = (),
     metadata: PdfMetadata | None = None,
 ) -> Rendered:

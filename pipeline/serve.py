@@ -213,9 +213,23 @@ def font_files() -> dict[str, Path]:
     return files
 
 
-def preview_html(html: bytes) -> bytes:
-    """The note's HTML for the browser: `font:` URLs point at /_fonts/ and links open in a new tab."""
-    text = FONT_URL.sub(lambda m: f'url("/_fonts/{m.group(2)}")', html.decode("utf-8", "replace"))
+def house_font_faces(config: Config) -> str:
+    """The house style's @font-face rules with their `font:` URLs, which the standalone galley leaves out."""
+    from .compose.galley import font_faces
+    from .config import template_dirs
+
+    for folder in template_dirs(config):
+        if (folder / "note.css").is_file():
+            return font_faces((folder / "note.css").read_text(encoding="utf-8", errors="replace"))
+    return ""
+
+
+def preview_html(html: bytes, faces: str = "") -> bytes:
+    """The note's HTML for the browser: the house fonts (`faces`) and any `font:` URL from /_fonts/, links in a new tab."""
+    text = html.decode("utf-8", "replace")
+    if faces:  # the galley has no house @font-face rules: the preview shows the note in the PDF's faces
+        text = re.sub(r"<head>", lambda m: f"<head>\n<style>\n{faces}\n</style>", text, count=1)
+    text = FONT_URL.sub(lambda m: f'url("/_fonts/{m.group(2)}")', text)
     text = re.sub(r"<head>", '<head>\n<base target="_blank">', text, count=1)
     return text.encode("utf-8")
 
@@ -290,7 +304,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self.not_found()
         suffix = Path(name).suffix
         if suffix == ".html":
-            return self.send_bytes(preview_html(data), OUTPUT_TYPES[suffix], policy=NOTE_POLICY)
+            return self.send_bytes(preview_html(data, self.server.font_faces), OUTPUT_TYPES[suffix], policy=NOTE_POLICY)
         return self.send_bytes(data, OUTPUT_TYPES[suffix])
 
     def send_page(self, template: str, **context) -> None:
@@ -385,6 +399,7 @@ class PreviewServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         self.preview = preview
         self.fonts = font_files()
+        self.font_faces = house_font_faces(preview.config)
         self.loopback_only = host in LOOPBACK_NAMES
         loader = jinja2.FileSystemLoader(str(ASSETS))
         self.pages = jinja2.Environment(loader=loader, autoescape=True)  # entities.json may lack a field: blank

@@ -36,3 +36,14 @@ def read_xml(path: Path):
     from lxml import etree
 
     return etree.parse(str(path), etree.XMLParser(no_network=True)).getroot()
+
+
+def bundled_project(target: Path) -> Path:
+    """A copy of the repository's bundled briefings (briefings.toml and inputs/) in target/project, built."""
+    repo = ROOTS.parents[1]
+    project = target / "project"
+    project.mkdir()
+    shutil.copy(repo / "briefings.toml", project)
+    shutil.copytree(repo / "inputs", project / "inputs")
+    build_outputs(project)
+    return project

@@ -145,3 +145,17 @@ def ex(nlp):
                 for e in extract_text(text, speakers=speakers, nlp=nlp)}
 
     return run
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium (Debian's, driven by Playwright) for the module; skips when either is absent."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from serve_support import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

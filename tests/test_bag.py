@@ -31,6 +31,14 @@ def test_bag_holds_final_notes_only_and_names_drafts(bag):
                        f"{SLUG}/{SLUG}.jats.xml", f"{SLUG}/{SLUG}.pdf", f"{SLUG}/meta.json"]
 
 
+def test_bag_carries_the_standalone_galley(bag, built):
+    from pipeline.compose.galley import outside_loads
+
+    bagged = (bag.path / "data" / SLUG / f"{SLUG}.html").read_bytes()
+    assert bagged == (built / "outputs" / SLUG / f"{SLUG}.html").read_bytes()
+    assert outside_loads(bagged.decode("utf-8")) == [] and b'<main>' in bagged and b'role="contentinfo"' in bagged
+
+
 def test_bag_carries_a_fresh_jats_file_listed_in_the_catalog(bag, built):
     from pipeline.export.jats import jats_document
 

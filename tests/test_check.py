@@ -74,13 +74,24 @@ def test_stripped_licence_text_is_found(project):
     from pipeline.render import render_pdf
 
     html = (project / "outputs" / SLUG / f"{SLUG}.html").read_text(encoding="utf-8")
-    start, end = html.index('<section class="licence">'), html.index("</section>") + len("</section>")
+    start, end = html.index('<section class="licence" role="contentinfo">'), html.index("</section>") + len("</section>")
     damaged = render_pdf(html[:start] + html[end:], base_dir=project / "inputs" / SLUG, allowed_dirs=[REPO / "templates" / "casis"])
     pdf_of(project).write_bytes(damaged.pdf)
     found = problems(project)
     assert "text lacks 'This work is licensed under a Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 International License.'" in found
     assert "text lacks '© (TEST SPEAKER, 2026)'" in found
     assert any("attachment 'note.md' (from inputs/harbour-brokers/note.md) is missing" == p for p in found)
+
+
+def test_galley_that_loads_fonts_from_outside_or_is_missing_is_found(project):
+    galley = project / "outputs" / SLUG / f"{SLUG}.html"
+    html = galley.read_text(encoding="utf-8")
+    galley.write_text(html.replace("<style>", '<style>\n@font-face { font-family: "X"; src: url("font:X.ttf"); }', 1), encoding="utf-8")
+    found = [p for p in problems(project) if "galley" in p]
+    assert len(found) == 1 and found[0].startswith("the HTML galley loads a file from outside itself (1 place(s)), first ")
+    assert 'url("font:X.ttf")' in found[0] and found[0].endswith("rebuild it with `briefing build`")
+    galley.unlink()
+    assert "no HTML galley beside the PDF (run `briefing build`)" in problems(project)
 
 
 def test_truncated_file_is_found(project):

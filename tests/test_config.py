@@ -134,7 +134,7 @@ def test_a_manuscript_that_is_a_fifo_is_found_so_that_reading_it_fails(make_proj
 def test_pdf_variants_accepted(tmp_path, variant):
     (tmp_path / "briefings.toml").write_text(f'pdf_variant = "{variant}"\n')
     assert load_config(tmp_path).pdf_variant == variant
-    assert Config().pdf_variant == "pdf/a-3b"  # the default is unchanged
+    assert Config().pdf_variant == "pdf/a-3a"  # the default: PDF/A-3 and tagged
 
 
 def test_briefing_number_doi_and_publication_date(make_project):

@@ -58,7 +58,9 @@ def test_note_html_gets_the_house_fonts_and_may_run_no_script(live):
     live, _ = live
     status, headers, body = get(live.url, "/outputs/ports/ports.html")
     html = body.decode()
+    # The galley has no house @font-face rules; the preview adds the style's, fonts from /_fonts/.
     assert status == 200 and "url(\"font:" not in html and 'url("/_fonts/SourceSerifPro-Regular.ttf")' in html
+    assert html.index('url("/_fonts/SourceSerifPro-Regular.ttf")') < html.index("</head>")
     assert "script-src 'none'" in headers["content-security-policy"]
     status, headers, font = get(live.url, "/_fonts/SourceSerifPro-Regular.ttf")
     assert status == 200 and headers["content-type"] == "font/ttf" and len(font) > 10_000

@@ -87,7 +87,21 @@ def check_briefing(folder: Path, config: Config) -> list[Finding]:
         expected_text=(licence_sentence(config), copyright_line(briefing)),
         expected_attachments=embedded_files(briefing, pdf_path.parent),
         variant=config.pdf_variant,
-    ) + _jats_findings(briefing, config)
+    ) + _galley_findings(pdf_path.with_suffix(".html"), briefing.slug, config.root) + _jats_findings(briefing, config)
+
+
+def _galley_findings(path: Path, slug: str, root: Path) -> list[Finding]:
+    """The HTML galley (built with the PDF) is there and standalone: `briefing archive` bags it as it is."""
+    from ..compose.galley import outside_loads
+
+    if not path.with_suffix(".pdf").is_file():
+        return []  # the PDF's own finding says the note is not built
+    file = _rel(path, root)
+    if not path.is_file():
+        return [Finding(slug, file, "no HTML galley beside the PDF (run `briefing build`)")]
+    loads = outside_loads(path.read_text(encoding="utf-8", errors="replace"))
+    return [Finding(slug, file, f"the HTML galley loads a file from outside itself ({len(loads)} place(s)), first {loads[0]!r}: "
+                                "rebuild it with `briefing build`")] if loads else []
 
 
 def _jats_findings(briefing: Briefing, config: Config) -> list[Finding]:
