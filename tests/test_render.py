@@ -112,3 +112,28 @@ def test_render_warns_about_refused_resources(tmp_path):
     rendered = render_pdf(html, base_dir=tmp_path, allowed_dirs=[])
     assert any("https://example.org/logo.png" in w for w in rendered.warnings)
     assert any("/etc/passwd" in w for w in rendered.warnings)
+
+
+def test_dropping_tables_first_subsets_fonts_byte_for_byte_as_fonttools(tmp_path, monkeypatch):
+    """The fast subsetter (render.py) must change the speed of the fontTools path, never its bytes."""
+    from fontTools import subset as fonttools_subset
+    from weasyprint.pdf import fonts as weasy_fonts
+
+    from pipeline import render
+
+    # Every house face (regular, bold, italic; serif and sans) and the fallbacks (two variable fonts among them).
+    faces = "".join(f'@font-face {{ font-family: "F{n}"; src: url("font:{name}"); }} .f{n} {{ font-family: "F{n}"; }}'
+                    for n, name in enumerate(["SourceSerifPro-Regular.ttf", "SourceSerifPro-Bold.ttf", "SourceSerifPro-It.ttf",
+                                              "SourceSansPro-Regular.ttf", "SourceSansPro-Bold.ttf", "Amiri-Regular.ttf",
+                                              "FrankRuhlLibre%5Bwght%5D.ttf", "NotoSansDevanagari%5Bwdth,wght%5D.ttf"]))
+    text = "Wavy AV To fi ffl — “quoted” 1,234 kerning Ǆ ŉ Ωμέγα Кириллица العربية עברית देवनागरी"
+    html = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>T</title>'
+            f'<meta name="dcterms.created" content="2026-03-02"><style>{faces}</style></head><body>'
+            + "".join(f'<p class="f{n}">{text}</p>' for n in range(8)) + "</body></html>")
+    monkeypatch.setattr(weasy_fonts, "harfbuzz_subset", None)  # the fontTools path, as on a stock machine
+    assert weasy_fonts.subset.Subsetter is render._SubsetterDroppingTablesFirst
+    fast = render_pdf(html, base_dir=tmp_path, allowed_dirs=[])
+    monkeypatch.setattr(weasy_fonts, "subset", fonttools_subset)
+    stock = render_pdf(html, base_dir=tmp_path, allowed_dirs=[])
+    assert len(fonts_of(fast.pdf)) >= 8 and not fast.warnings  # the eight faces, and the system font for what none covers
+    assert fast.pdf == stock.pdf
