@@ -168,6 +168,14 @@ def test_jordan_georgia_chad(ex):
     assert ("ACTOR", "person:chad-miller") in got
 
 
+def test_georgia_in_a_list_is_what_its_neighbours_are(ex):
+    assert ("COUNTRY", "GEO") in ex("Seizures in Jordan and Georgia rose; a lab near Atlanta, Georgia, closed.")
+    assert ("REGION", "region:georgia-us") in ex("Seizures in Jordan and Georgia rose; a lab near Atlanta, Georgia, closed.")
+    assert ("REGION", "region:georgia-us") in ex("Labs in Alabama, Georgia and Florida were raided.")
+    assert ("COUNTRY", "GEO") in ex("Flights from Ukraine, Georgia and Moldova were checked.")
+    assert ("COUNTRY", "GEO") in ex("The port at Batumi, Georgia, handles the containers.")
+
+
 def test_npp_nuclear_plant_versus_precursor(ex):
     got = ex("The Zaporizhzhia NPP lost external power, the IAEA said.")
     assert ("CHEMICAL", "chem:npp") not in got

@@ -46,7 +46,7 @@ AMINOPYRIDINE = re.compile(r"aminopyridine|potassium[- ]channel|multiple scleros
                            r"ampyra|avicide|avitrol|bird|repellent|neurolog", re.I)
 ANILINOPIPERIDINE = re.compile(r"anilinopiperidine|phenylpiperidin", re.I)
 STRONG_AMINO = re.compile(r"aminopyridine|fampridine", re.I)
-GEORGIA_COUNTRY = re.compile(r"Tbilisi|Caucasus|Abkhazia|Ossetia|Armenia|Azerbaijan|Black Sea|"
+GEORGIA_COUNTRY = re.compile(r"Tbilisi|Batumi|Kutaisi|Rustavi|Caucasus|Abkhazia|Ossetia|Armenia|Azerbaijan|Black Sea|"
                              r"Georgian|Russia|Turkey|\bcountry\b|Republic of Georgia", re.I)
 US_CITIES = {"Atlanta", "Savannah", "Augusta", "Macon", "Athens", "Columbus"}
 # U.S. federal agencies work in U.S. states: "a DEA case in Georgia" is the state.
@@ -216,8 +216,11 @@ def _four_ap_is_aminopyridine(doc: Doc, ent: Span) -> bool:
 def _georgia_is_us_state(doc: Doc, ent: Span) -> bool:
     """'Georgia' read as the U.S. state: 'Atlanta, Georgia', 'state of Georgia', U.S. context."""
     gaz = load_gazetteer()
+    listed = _listed_with(doc, ent, gaz)  # "Jordan and Georgia", "Georgia, Alabama and Florida"
+    if listed is not None:
+        return listed
     if ent.start >= 2 and doc[ent.start - 1].text == "," and doc[ent.start - 2].is_title:
-        return True
+        return not GEORGIA_COUNTRY.fullmatch(doc[ent.start - 2].text)  # "Atlanta, Georgia" but "Batumi, Georgia"
     before = doc[max(0, ent.start - 3):ent.start].text.lower()
     if "state of" in before or (ent.end < len(doc) and doc[ent.end].lower_ == "state"):
         return True
@@ -241,6 +244,24 @@ def _georgia_is_us_state(doc: Doc, ent: Span) -> bool:
     i = bisect.bisect_left(cues, (ent.start_char, False))
     near = cues[max(0, i - 1):i + 1]
     return min(near, key=lambda c: (abs(c[0] - ent.start_char), c[1]))[1]
+
+
+def _listed_with(doc: Doc, ent: Span, gaz) -> bool | None:
+    """In a list, Georgia is what its neighbours are: True beside a U.S. state, False beside a
+    country, None when neither neighbour (one to three words across ',', 'and', 'or') is either."""
+    links = {",", "and", "or", "&"}
+    neighbours = []
+    if ent.start >= 2 and doc[ent.start - 1].text in links:
+        neighbours += [doc[max(0, ent.start - 1 - n):ent.start - 1].text for n in (1, 2, 3)]
+    if ent.end + 1 < len(doc) and doc[ent.end].text in links:
+        neighbours += [doc[ent.end + 1:ent.end + 1 + n].text for n in (1, 2, 3)]
+    for text in neighbours:
+        rec = gaz.resolve(text) if text != "Georgia" and text[:1].isupper() else None
+        if rec is not None and rec.type == "COUNTRY":
+            return False
+        if rec is not None and rec.subtype == "us_state":
+            return True
+    return None
 
 
 def _us_state(gaz, word: str) -> bool:
