@@ -263,3 +263,20 @@ def test_corpus_pages_ocr_cannot_read_are_warned_and_never_mined(name):
     [warning] = source.warnings
     assert warning.startswith(f"{name}: page 1: ") and "OCR could not read it: " in warning
     assert all(s.role == "unreadable" for s in source.segments)
+
+
+@needs_tesseract
+def test_a_file_pdfium_cannot_open_is_a_warning_for_each_such_page(tmp_path, monkeypatch):
+    import pypdfium2
+
+    opened = []
+
+    def refuse(*args, **kwargs):
+        opened.append(args)
+        raise pypdfium2.PdfiumError("Failed to load document (PDFium: Data format error).")
+
+    monkeypatch.setattr(pypdfium2, "PdfDocument", refuse)
+    source = read_source(image_pdf(tmp_path / "deck.pdf", [SLIDE, SLIDE]))
+    assert len(source.warnings) == 2 and len(opened) == 1  # tried once, not page after page
+    assert source.warnings[1].startswith("deck.pdf: page 2: no text layer (an image only?); its content is left out: "
+                                         "OCR could not read it: the page could not be drawn: PDFium cannot open the file: Failed to load")

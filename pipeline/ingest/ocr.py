@@ -186,6 +186,10 @@ def read_image(engine: Engine, image: Path, timeout: float) -> Reading:
     return parse_tsv(done.stdout.decode("utf-8", "replace"))
 
 
+class DrawError(Exception):
+    """A page PDFium cannot draw, with the reason."""
+
+
 class PageReader:
     """OCR of one PDF's pages: the document and a private temporary folder are opened on first use, removed on close."""
 
@@ -193,6 +197,7 @@ class PageReader:
         self.data, self.password, self.timeout = data, password, timeout
         self._pdf = None
         self._folder: str | None = None
+        self._refused: str | None = None
 
     def __enter__(self) -> PageReader:
         return self
@@ -213,15 +218,21 @@ class PageReader:
         """The page as a grayscale image file in the private folder, at most MAX_PIXELS."""
         import pypdfium2 as pdfium  # PDFium draws what a reader sees, whatever the text layer says
 
+        if self._refused:
+            raise DrawError(self._refused)
         if self._pdf is None:
-            self._pdf = pdfium.PdfDocument(self.data, password=self.password)
+            try:
+                self._pdf = pdfium.PdfDocument(self.data, password=self.password)
+            except pdfium.PdfiumError as exc:  # said once for every page, not retried page after page
+                self._refused = f"PDFium cannot open the file: {' '.join(str(exc).split())[:120]}"
+                raise DrawError(self._refused) from None
         if self._folder is None:
             self._folder = tempfile.mkdtemp(prefix="briefing-ocr-")  # mode 0700: the slides stay private
         page = self._pdf[number - 1]
         try:
             width, height = page.get_size()
             if not (width > 0 and height > 0):
-                raise ValueError(f"the page has no area ({width:g} × {height:g} points)")
+                raise DrawError(f"the page has no area ({width:g} × {height:g} points)")
             image = page.render(scale=render_scale(width, height), grayscale=True).to_pil()
         finally:
             page.close()
@@ -236,6 +247,8 @@ class PageReader:
             return Reading(problem=missing_engine()), None
         try:
             image = self._render(number)
+        except DrawError as exc:
+            return Reading(problem=f"the page could not be drawn: {exc}"), engine
         except Exception as exc:  # PDFium refuses what it cannot draw: that page is a warning, not a crash
             return Reading(problem=f"the page could not be drawn ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"), engine
         try:
