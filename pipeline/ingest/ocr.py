@@ -26,8 +26,6 @@ DPI = 300
 MAX_PIXELS = 10_000_000
 """Largest image rendered for one page: a widescreen slide or an A4 scan at 300 dpi fits; larger
 pages are rendered at a lower resolution, so a page of any declared size costs bounded memory and time."""
-PAGE_SECONDS = 60.0
-"""Default wall-time limit of Tesseract on one page (ReadOptions.ocr_seconds); a clean page takes 1-5 s."""
 _PROBE_SECONDS = 20.0
 
 
@@ -68,6 +66,10 @@ def _environment() -> dict[str, str]:
     return env
 
 
+# Tesseract's command line rather than pytesseract: pytesseract writes the page image and Tesseract's
+# output into the shared temporary folder (world-readable output of private slides), cannot give
+# Tesseract an environment of its own per call (the thread limit above), and raises SystemExit on a
+# version string it cannot parse. The command line with a TSV on stdout needs none of that.
 def _run(args: list[str], timeout: float, cwd: str | None = None) -> subprocess.CompletedProcess:
     """Run a command (an argument list, never a shell) with no input, its output captured, within `timeout` seconds."""
     return subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, env=_environment(),
@@ -193,7 +195,7 @@ class DrawError(Exception):
 class PageReader:
     """OCR of one PDF's pages: the document and a private temporary folder are opened on first use, removed on close."""
 
-    def __init__(self, data: bytes, password: str | None, timeout: float = PAGE_SECONDS):
+    def __init__(self, data: bytes, password: str | None, timeout: float):
         self.data, self.password, self.timeout = data, password, timeout
         self._pdf = None
         self._folder: str | None = None
