@@ -21,6 +21,7 @@ from .boundary import digest_inside
 from .errors import PipelineError, SourceError, describe_os_error
 from .fonts import FONT_DISTRIBUTIONS, font_subsetter
 from .ingest import READERS, ReadOptions, ingest_briefing, list_sources, read_source
+from .ingest.ocr import engine_fingerprint
 from .models import Briefing, Entity, Note, Source, SourceSpec
 from .state import (
     TRASH,
@@ -180,6 +181,7 @@ def environment_keys(config: Config) -> dict[str, str]:
         **{f"code:{stage}": key for stage, key in code.items()},
         "versions": fingerprint(versions),
         "templates": tree_digest(template_dirs(config)),
+        "ocr": engine_fingerprint(),  # Tesseract's version and language data: an input of reading PDFs
     }
 
 
@@ -192,7 +194,8 @@ def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
     source_keys = {
         str(spec.path): fingerprint(spec.path.relative_to(briefing.folder.parent).as_posix(),
                                     content_digest(spec.path, briefing.folder, spec is manuscript),
-                                    spec.password, limits, env["code:ingest"])
+                                    spec.password, limits, env["code:ingest"],
+                                    env["ocr"] if spec.path.suffix.lower() == ".pdf" else "")
         for spec in ([manuscript] if manuscript else []) + list(sources)
     }
     meta = {f.name: getattr(briefing, f.name) for f in fields(briefing) if f.name not in ("folder", "sources", "manuscript")}

@@ -42,6 +42,17 @@ class Briefing:
 
 
 @dataclass(frozen=True)
+class Ocr:
+    """How a span's text was read by OCR from the page's image rather than taken from the file's text."""
+
+    engine: str
+    """The OCR engine, its version and language data, e.g. `tesseract 5.3.0 eng`."""
+    confidence: float
+    """The engine's mean word confidence, 0-100."""
+    words: int
+
+
+@dataclass(frozen=True)
 class Segment:
     """A span of source text with its provenance: file, page or time, speaker, section."""
 
@@ -57,6 +68,8 @@ class Segment:
     (a text layer of mojibake: kept for the record, never mined for entities)."""
     line: int | None = None
     """Where the span starts in its file: the line (Markdown) or the paragraph number (Word)."""
+    ocr: Ocr | None = None
+    """Set when the text was read by OCR (a page without a usable text layer); None for the file's own text."""
 
 
 @dataclass(frozen=True)

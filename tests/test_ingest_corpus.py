@@ -46,7 +46,11 @@ def test_every_pdf_yields_text_or_a_clean_error(entry):
         assert "".join(s.text for s in result.segments).strip()
         assert all(s.page and s.file == path.name for s in result.segments)
     elif not isinstance(result, SourceError):
-        assert any("no text layer" in w for w in result.warnings)
+        assert any("no text layer" in w for w in result.warnings) or any(s.ocr for s in result.segments)
+    if not isinstance(result, SourceError):  # every page is read (from its text layer or by OCR) or named in a warning
+        read = {s.page for s in result.segments if s.role == "text"}
+        warned = {int(n) for w in result.warnings for n in re.findall(r"^[^:]+: page (\d+):", w)}
+        assert read | warned == set(range(1, result.metadata["pages"] + 1))
 
 
 @pytest.mark.parametrize("entry", [e for e in _index(PDFS) if e.get("password")], ids=lambda e: e["file"])

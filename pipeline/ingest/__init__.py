@@ -36,6 +36,8 @@ class ReadOptions:
     max_transcript_words: int = Config.max_transcript_words
     max_manuscript_words: int = Config.max_manuscript_words
     max_list_depth: int = Config.max_list_depth
+    ocr_seconds: float = 60.0
+    """Wall-time limit of OCR (Tesseract) on one PDF page; past it the page is a warning (a slide takes under 1 s of CPU)."""
 
     def word_limit(self, kind: str) -> WordLimit:
         """The word limit of a transcript or a manuscript, with the setting that sets it."""

@@ -1,4 +1,4 @@
-"""PDF slide reader (pypdf): text per page, passwords, page and decompression limits, clean failures."""
+"""PDF slide reader (pypdf): text per page (OCR where there is none), passwords, page and decompression limits, clean failures."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import SourceError
 from ..models import Segment, Source
 from . import ReadOptions, name_warnings, reader
+from .ocr import PageReader, recover_page
 from .textlayer import unreadable_reason
 from .textfile import read_bytes
 
@@ -139,6 +140,8 @@ def read_pdf_bytes(data: bytes, path: Path, options: ReadOptions = ReadOptions()
     propagate, logger.propagate = logger.propagate, False
     segments: list[Segment] = []
     warnings: list[str] = []
+    notices: list[str] = []
+    ocr = PageReader(data, options.password, options.ocr_seconds)  # opens nothing until a page needs OCR
     try:
         with _pypdf_limits(options), pywarnings.catch_warnings():
             pywarnings.simplefilter("ignore")
@@ -154,6 +157,7 @@ def read_pdf_bytes(data: bytes, path: Path, options: ReadOptions = ReadOptions()
                     raise SourceError(path, _describe(exc)) from None
                 try:
                     pdf, opened, count = _open(repaired, path, options)
+                    ocr.data = repaired  # PDFium draws the pages from the rebuilt file too
                 except SourceError:
                     raise
                 except Exception:
@@ -174,18 +178,22 @@ def read_pdf_bytes(data: bytes, path: Path, options: ReadOptions = ReadOptions()
                     failures += 1
                     warnings.append(f"page {number}: text could not be extracted: {_describe(exc)}")
                     continue
-                if text and (garbage := unreadable_reason(text)):
-                    # Kept for the record, but mojibake must not become entities or drafted sentences.
-                    warnings.append(f"page {number}: the text layer is unreadable ({garbage}); not used for entities or drafting")
-                    segments.append(Segment(text, path.name, page=number, role="unreadable"))
-                elif text:
+                garbage = unreadable_reason(text) if text else None
+                if text and not garbage:
                     segments.append(Segment(text, path.name, page=number, role="text"))
-                else:
-                    warnings.append(f"page {number}: no text layer (an image only?); its content is left out")
+                    continue
+                # No text layer, or mojibake that must not become entities: read the page's image instead.
+                found, warned, noted = recover_page(ocr, number, text, garbage, path.name)
+                segments += found
+                warnings += warned
+                notices += noted
             metadata = {"format": "pdf", "pages": count, "encrypted": opened is not None, **_metadata(pdf)}
+            if ocr_pages := sorted({s.page for s in segments if s.ocr and s.role == "text"}):
+                metadata["ocr_pages"] = ocr_pages
             if opened:
                 metadata["opened_with"] = opened
     finally:
+        ocr.close()  # the rendered pages' private folder goes, whatever happened
         logger.removeHandler(collected)
         logger.propagate = propagate
     if failures == count:
@@ -194,7 +202,8 @@ def read_pdf_bytes(data: bytes, path: Path, options: ReadOptions = ReadOptions()
         shown = "; ".join(m[:120] for m in collected.messages[:3])
         more = f" (and {len(collected.messages) - 3} more)" if len(collected.messages) > 3 else ""
         warnings.append(f"damaged in places, repaired while reading: {shown}{more}")
-    return Source(path=str(path), kind="slides", segments=tuple(segments), warnings=name_warnings(path, warnings), metadata=metadata)
+    return Source(path=str(path), kind="slides", segments=tuple(segments), warnings=name_warnings(path, warnings),
+                  metadata=metadata, notices=name_warnings(path, notices))
 
 
 @reader(".pdf")

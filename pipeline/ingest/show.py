@@ -35,7 +35,7 @@ def source_to_dict(source: Source) -> dict:
 
 
 def _where(segment: Segment) -> str:
-    """The provenance of a segment in a few characters: page, time range, section."""
+    """The provenance of a segment in a few characters: page, time range, section, OCR."""
     parts = []
     if segment.page is not None:
         parts.append(f"p.{segment.page}")
@@ -43,6 +43,8 @@ def _where(segment: Segment) -> str:
         parts.append(_clock(segment.start) + (f"–{_clock(segment.end)}" if segment.end is not None else ""))
     if segment.section and segment.role != "heading":
         parts.append(" / ".join(s for s in segment.section if s))
+    if segment.ocr:
+        parts.append(f"OCR: {segment.ocr.engine}, mean word confidence {segment.ocr.confidence:.0f}")
     return "  ".join(parts)
 
 

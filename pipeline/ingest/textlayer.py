@@ -53,6 +53,19 @@ def _mojibake_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in BADNESS_RE.finditer(text)]
 
 
+def garbling_shown(layer: str, reading: str) -> list[str]:
+    """The characters of a mojibake text layer's garbling (those ftfy's repair removes) that OCR also read on the page.
+
+    Where the layer is mojibake but the page looks right, OCR reads the repaired characters; where
+    double-encoded text was typeset as it is, OCR reads the garbling back (it may misread `Ã` as `A`,
+    but `€`, `™`, `©` survive), and no reading of the image can repair the page.
+    """
+    from ftfy import fix_text
+
+    garbling = set(layer) - set(fix_text(layer))
+    return sorted(c for c in garbling if c in reading and not c.isspace() and not (c.isascii() and c.isalnum()))
+
+
 def readable(segments):
     """The segments whose text may be mined (drafting, entities): those not marked unreadable."""
     return [seg for seg in segments if seg.role != "unreadable"]
