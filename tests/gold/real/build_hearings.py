@@ -153,6 +153,49 @@ def build(excerpts: list[Excerpt]) -> list[dict]:
     return records
 
 
+_ID = {"COUNTRY": re.compile(r"[A-Z]{3}"), "REGION": re.compile(r"region:[a-z0-9-]+"),
+       "CHEMICAL": re.compile(r"chem:[a-z0-9-]+"), "person": re.compile(r"person:[a-z0-9-]+"),
+       "organization": re.compile(r"org:[a-z0-9-]+")}
+
+
+def validate(record: dict, text: str, digest: str) -> list[str]:
+    """Every way one gold record disagrees with its shared file or with the annotation rules."""
+    import pycountry
+
+    rid, problems = record.get("id", "?"), []
+    if record["sha256"] != digest:
+        problems.append(f"{rid}: sha256 {record['sha256'][:12]}… but the file is {digest[:12]}…")
+        return problems  # offsets into another text mean nothing
+    bodies = []
+    for t in record["turns"]:
+        (la, lb), (ba, bb) = t["label"], t["body"]
+        if not (record["start"] <= la < lb and lb + 2 == ba <= bb <= record["end"] <= len(text)):
+            problems.append(f"{rid}: turn at line {t['line']}: ranges {t['label']} {t['body']} out of order")
+        elif text[lb:ba] != ": " or "\n" in text[la:bb] or (la and text[la - 1] != "\n"):
+            problems.append(f"{rid}: turn at line {t['line']}: not one 'Label: text' line")
+        bodies.append((ba, bb))
+    words = sum(len(text[a:b].split()) for a, b in bodies)
+    if words != record["words"]:
+        problems.append(f"{rid}: words {record['words']}, expected {words}")
+    last_end = -1
+    for m in record["mentions"]:
+        where = f"{rid}: mention {m.get('text')!r} at {m['start']}"
+        if text[m["start"]:m["end"]] != m["text"] or m["start"] >= m["end"]:
+            problems.append(f"{where}: the file has {text[m['start']:m['end']]!r} there")
+        if not any(a <= m["start"] and m["end"] <= b for a, b in bodies):
+            problems.append(f"{where}: not inside one turn body")
+        if m["start"] < last_end:
+            problems.append(f"{where}: overlaps the previous mention")
+        last_end = max(last_end, m["end"])
+        if m["label"] not in LABELS or m["subtype"] not in LABELS[m["label"]]:
+            problems.append(f"{where}: label {m['label']}/{m['subtype']} is not one of {LABELS}")
+            continue
+        rule = _ID[m["subtype"] if m["label"] == "ACTOR" else m["label"]]
+        if not rule.fullmatch(m["id"]) or (m["label"] == "COUNTRY" and not pycountry.countries.get(alpha_3=m["id"])):
+            problems.append(f"{where}: id {m['id']!r} does not fit {m['label']}/{m['subtype']}")
+    return problems
+
+
 def review(records: list[dict], show: bool, uncovered: bool) -> None:
     """Print spans in context and/or capitalised words outside every span, for the review passes."""
     for r in records:
@@ -182,6 +225,11 @@ def main(argv=None) -> int:
         print(f"{SHARED} is absent: nothing to build", file=sys.stderr)
         return 2
     records = build(parse_src())
+    problems = [p for r in records for p in validate(
+        r, (SHARED / r["file"]).read_text(encoding="utf-8"), sha256(SHARED / r["file"]))]
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
     if args.show or args.uncovered:
         review(records, args.show, args.uncovered)
         return 0
