@@ -174,6 +174,23 @@ def _strong_person_cue(doc: Doc, ent: Span) -> bool:
     return prev in TITLES or nxt in SPEECH_VERBS
 
 
+# Words for someone's post or studies: "<one of them> at X" names where they work or study.
+AFFILIATIONS = frozenset(
+    "student students professor professors lecturer researcher researchers scientist scientists "
+    "fellow fellows faculty postdoc candidate alumnus alumna graduate undergraduate scholar "
+    "academic teach teaches taught study studies studied studying work works worked working "
+    "employed analyst analysts economist economists engineer engineers staff colleague "
+    "colleagues chair director dean".split())
+
+
+def _affiliation(doc: Doc, ent: Span) -> bool:
+    """Whether a name follows "at" after a word for a post or studies ("a student at Simon
+    Fraser", "I work at Johns Hopkins"): people work at institutions, not at other people."""
+    if ent.start < 2 or doc[ent.start - 1].lower_ != "at" or _strong_person_cue(doc, ent):
+        return False
+    return any(t.lower_ in AFFILIATIONS for t in doc[max(0, ent.start - 4):ent.start - 1])
+
+
 def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     """Map one of the bare model's spans (PERSON/ORG/GPE/LOC/NORP) to our types and ids, or drop it."""
     gaz = load_gazetteer()
@@ -198,8 +215,11 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
         return None  # "Mr. Chair": a role or a title, not a name
     if label == "PERSON" and any(t.text in ORG_CUES for t in ent) and len(ent) > 1:
         label = "ORG"  # "Ontario Power Generation", "Vancouver Sun": organisation cues win
+    affiliated = label in {"PERSON", "ORG"} and _affiliation(doc, ent)
+    if affiliated:
+        label = "ORG"  # "a graduate student at Simon Fraser", "studied at Oxford": an institution
     rec = gaz.resolve(text)
-    if label in {"PERSON", "ORG"} and rec is None and text in place_names() \
+    if label in {"PERSON", "ORG"} and rec is None and text in place_names() and not affiliated \
             and text.lower() not in DIRECTIONS \
             and not _strong_person_cue(doc, ent) and not any(t.text in ORG_CUES for t in ent):
         # "Pickering" is a town: a place name is not a person or a company unless the text says so.
@@ -251,6 +271,15 @@ def english_word(low: str) -> bool:
     return any(w in words for w in _bases(low))
 
 
+def english_compound(low: str) -> bool:
+    """Whether a lower-case word is two English words run together, the first without a chemical
+    ending ("stablecoins", "blockchain", "livestream"): a coinage, not a chemical name, even where
+    its ending looks chemical. "methylprednisolone" (methyl-) and "acetylsalicylate" (acetyl-) are
+    not: their first part is itself chemical."""
+    return any(english_word(low[:i]) and english_word(low[i:]) and not CHEM_SUFFIX.search(low[:i])
+               for i in range(3, len(low) - 2))
+
+
 def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
     """A chemical recogniser span with the gazetteer's id when it knows the name, else chem:<slug>."""
     start, end = ent.start, ent.end
@@ -286,7 +315,7 @@ def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
         # chemical or look like one without being an everyday English word.
         if low in STOP_WORDS or low in LOOKALIKES or low[:-1] in LOOKALIKES or text in place_names() \
                 or low not in chem_lexicon() and not STRONG_SUFFIX.search(low) \
-                and (not CHEM_SUFFIX.search(low) or english_word(low)):
+                and (not CHEM_SUFFIX.search(low) or english_word(low) or english_compound(low)):
             return None
     return Span(doc, start, end, label=CHEMICAL, span_id="chem:" + slug(text))
 
