@@ -47,7 +47,7 @@ def load_nlp(model: str | None = None):
     nlp = spacy.load(model or _model_name(), exclude=EXCLUDE)
     _, ner = nlp.remove_pipe("ner")
     # Sourcing first copies the chemical model's strings into this vocabulary.
-    nlp.add_pipe("chem_ner", source=spacy.load(CHEM_MODEL))
+    nlp.add_pipe("chem_ner", source=spacy.load(CHEM_MODEL, vocab=nlp.vocab))
     _, chem = nlp.remove_pipe("chem_ner")
     recognisers = nlp.add_pipe("recognisers")
     recognisers.ner, recognisers.chem = ner, chem
