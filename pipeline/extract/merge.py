@@ -9,7 +9,6 @@ the longest well-formed span: a country or place inside a longer organisation or
 
 from __future__ import annotations
 
-import functools
 import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -19,25 +18,10 @@ from spacy.tokens import Doc, Span
 from ..ingest.speakers import HONORIFICS, is_role_label
 from .components import (PERSON, SPEECH_VERBS, TITLES, OUR_TYPES, _dedupe, _trim, doc_text, in_caps_line)
 from .recognise import CHEM_SPANS, MODEL_SPANS
+from .words import CHEM_SUFFIX, LOOKALIKES, STRONG_SUFFIX, inflection_bases, english_compound, english_word, not_nouns
 from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, chem_lexicon, load_gazetteer, place_names, slug
 
-# Chemical morphology: endings of drug and chemical names (-ine, -ide, -ate, -ol, -one, -yl, ...),
-# optionally plural. A single plain word from the recogniser needs one, or to be in the lexicon.
-CHEM_SUFFIX = re.compile(r"(?:in|ine|ide|ate|ite|ol|ole|one|yl|al|ane|ene|yne|ium|ose|oid|am|an|en|"
-                         r"il|ic|ib|ax|ex|ox|ir|er|ia|ous|gen|on|ast|ost|um|id|yde|or)s?$")
 _PLAIN_WORD = re.compile(r"[A-Za-z][a-z]+")
-# Endings that mark a chemical even when the word is also in an English dictionary ("aniline",
-# "caffeine", "benzene"); the weaker ones (-ane, -one, -in, -ate …) also end everyday words
-# ("airplane", "telephone", "bulletin", "update"), which such a word must not be.
-STRONG_SUFFIX = re.compile(r"(?:ine|ide|yl|ol|ole|ium|oid|[a-z]{3}ene)s?$")
-# Everyday words with a chemical-looking ending, which the recogniser sometimes takes for names.
-LOOKALIKES = frozenset(
-    "inside outside beside aside side wide guide decide provide ride pride bride slide state late "
-    "private climate debate estimate ultimate separate immediate online line mine fine define "
-    "machine routine medicine magazine someone everyone anyone alone phone done gone none tone "
-    "zone control patrol protein cousin origin domain certain captain again begin within "
-    "violence evidence region religion opinion million billion union nation station position "
-    "question action".split())
 NON_ACTOR_WORDS = re.compile(
     r"\b(Convention|Act|Treaty|Protocol|Programme|Program|Agreement|Table|Schedule|List|Annex|"
     r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background|War)\b")
@@ -240,46 +224,6 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     return None  # NORP that is not a known demonym (religions, political groups)
 
 
-@functools.lru_cache(maxsize=1)
-def _wordnet() -> tuple[frozenset[str], frozenset[str]]:
-    """WordNet's English words (from the English model's lemmatizer tables): all of them, and
-    those listed as verbs, adjectives or adverbs but never as nouns."""
-    import spacy
-
-    from . import EXCLUDE, _model_name
-
-    nlp = spacy.load(_model_name(), exclude=[n for n in EXCLUDE + ["ner"] if n != "lemmatizer"])
-    index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
-    nouns = set(index["noun"])
-    other = set(index["verb"]) | set(index["adj"]) | set(index["adv"])
-    return frozenset(nouns | other), frozenset(other - nouns)
-
-
-def not_nouns() -> frozenset[str]:
-    """English words listed as verbs, adjectives or adverbs but never as nouns."""
-    return _wordnet()[1]
-
-
-def _bases(low: str) -> tuple[str, ...]:
-    """A lower-case word and the forms it may inflect ("determines" → determine, determin)."""
-    return (low,) + tuple(low[:-len(end)] for end in ("s", "es", "d", "ed") if low.endswith(end))
-
-
-def english_word(low: str) -> bool:
-    """Whether a lower-case word (or its singular, or the verb it inflects) is in WordNet."""
-    words = _wordnet()[0]
-    return any(w in words for w in _bases(low))
-
-
-def english_compound(low: str) -> bool:
-    """Whether a lower-case word is two English words run together, the first without a chemical
-    ending ("stablecoins", "blockchain", "livestream"): a coinage, not a chemical name, even where
-    its ending looks chemical. "methylprednisolone" (methyl-) and "acetylsalicylate" (acetyl-) are
-    not: their first part is itself chemical."""
-    return any(english_word(low[:i]) and english_word(low[i:]) and not CHEM_SUFFIX.search(low[:i])
-               for i in range(3, len(low) - 2))
-
-
 def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
     """A chemical recogniser span with the gazetteer's id when it knows the name, else chem:<slug>."""
     start, end = ent.start, ent.end
@@ -304,7 +248,7 @@ def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
         return None  # headings: the gazetteer knows the chemicals written in capitals
     words = [t.text for t in span if t.is_alpha]
     if len(words) == len(span) and all(w.islower() for w in words) \
-            and any(b in not_nouns() for w in words for b in _bases(w)):
+            and any(b in not_nouns() for w in words for b in inflection_bases(w)):
         return None  # "locate", "budget complicate": a verb or adjective is no chemical name
     low = text.lower()
     if len(span) == 1 and text.isalpha() and text.isupper() and low not in chem_lexicon() \
