@@ -310,22 +310,29 @@ class BriefingRun:
     def entities(self) -> tuple[Entity, ...]:
         """Countries, actors and chemicals of every source."""
 
-        def annotate(source: Source, speakers: Sequence[str]):
-            from .extract import annotate_source
+        def annotate_all(sources: Sequence[Source], speakers: Sequence[str]):
+            from .extract import annotate_sources
             from .extract.resolve import Raw
 
-            # A source's mentions depend on its text and the briefing's speakers only: cache them per source.
-            key = fingerprint(self.plan.source_keys.get(source.path, source.path), list(speakers), self.plan.extract_env)
-            self.runtime_keys[f"mentions:{Path(source.path).name}"] = key
-            return self.cache.fetch("mentions", key, lambda: annotate_source(source, speakers), self.reuse,
-                                    kind=tuple[Raw, ...])
+            # A source's mentions depend on its text and the briefing's speakers only: cache them per
+            # source; the sources not cached go through spaCy together, in one batch.
+            keys = [fingerprint(self.plan.source_keys.get(s.path, s.path), list(speakers), self.plan.extract_env)
+                    for s in sources]
+            for source, key in zip(sources, keys):
+                self.runtime_keys[f"mentions:{Path(source.path).name}"] = key
+            found = [self.cache.get("mentions", key, tuple[Raw, ...]) if self.reuse else None for key in keys]
+            missing = [i for i, raws in enumerate(found) if raws is None]
+            for i, raws in zip(missing, annotate_sources([sources[i] for i in missing], speakers) if missing else ()):
+                self.cache.put("mentions", keys[i], raws)
+                found[i] = raws
+            return found
 
         def compute():
             from .extract import extract_entities, find_unattested  # spaCy only where needed
 
             manuscript, sources = self.ingest()
             everything = ([manuscript] if manuscript else []) + list(sources)
-            entities = extract_entities(everything, speakers=[self.plan.briefing.speaker], annotate=annotate)
+            entities = extract_entities(everything, speakers=[self.plan.briefing.speaker], annotate_all=annotate_all)
             warnings = list(find_unattested(manuscript, sources, entities)) if manuscript and sources else []
             return entities, warnings
 

@@ -473,3 +473,53 @@ def test_chairs_addressed_or_labelled_by_role_are_no_persons(nlp):
     persons = {i for i in ents if i.startswith("person:")}
     assert persons == {"person:nelly-shin"}, persons
     assert sum(m.start_char == m.end_char for m in ents["person:nelly-shin"].mentions) == 1
+
+
+# ---------------------------------------------------------------- batching and lazy imports
+
+def test_annotate_sources_in_one_batch_equals_one_source_at_a_time(nlp):
+    from pipeline.extract import annotate_source, annotate_sources
+
+    sources = [Source(path=f"s{i}.txt", kind="text", segments=tuple(
+        Segment(text=t, file=f"s{i}.txt") for t in texts)) for i, texts in enumerate([
+            ["Dr. Amara Okafor said China ships 4-ANPP to Mexico.", "Thanks, Okafor."],
+            ["Everyone keeps asking. Lisbon was quiet.", ""],
+            ["Acetic anhydride reached Canada via the Port of Vancouver."]])]
+    speakers = ["Dr. Amara Okafor"]
+    one_by_one = [annotate_source(s, speakers, nlp) for s in sources]
+    assert annotate_sources(sources, speakers, nlp) == one_by_one
+    assert any(r.id == "chem:4-anpp" for r in one_by_one[0]) and one_by_one[2]
+
+
+BUILD_AND_LIST_MODULES = """
+import json, sys
+from pathlib import Path
+from pipeline.build import build
+from pipeline.config import load_config
+report = build(load_config(Path(sys.argv[1])), jobs=1)
+print(json.dumps({"stages": {o.slug: list(o.stages) for o in report.outcomes},
+                  "heavy": sorted(m for m in sys.modules if m.split(".")[0] in ("spacy", "thinc"))}))
+"""
+
+
+def test_a_build_with_cached_entities_never_imports_spacy(make_project):
+    """Compose (keywords, entities.json/csv) runs on cached entities: spaCy stays unimported."""
+    import shutil
+    import subprocess
+
+    from pipeline.build import build
+    from pipeline.config import load_config
+
+    project = make_project("basic")
+    build(load_config(project), jobs=1)  # cold: entities extracted and cached
+    override = project / "templates" / "casis"
+    override.mkdir(parents=True)
+    shutil.copy(REPO / "templates" / "casis" / "note.css", override / "note.css")
+    with open(override / "note.css", "a", encoding="utf-8") as css:
+        css.write("\nh2 { letter-spacing: 0.5pt; }\n")
+    proc = subprocess.run([sys.executable, "-c", BUILD_AND_LIST_MODULES, str(project)], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert all(stages == ["compose", "render"] for stages in result["stages"].values()), result
+    assert result["heavy"] == []

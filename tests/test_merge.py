@@ -176,3 +176,28 @@ def test_function_words_are_trimmed_from_chemical_names(nlp):
 def test_merge_keeps_names_whole_and_apart(nlp, text, present, absent):
     got = set(_entities(nlp, text))
     assert present <= got and not absent & got, got
+
+
+def test_coinages_of_two_english_words_are_not_chemicals(nlp):
+    from pipeline.extract.merge import english_compound
+
+    # The recogniser tags "stablecoins" (its -in ending); a word made of two English words is a
+    # coinage, unless its first part is chemical itself (methyl-, acetyl-) or the lists know it.
+    got = _entities(nlp, "Advertising on B2B marketplaces; payment in stablecoins.\n"
+                         "Officers found caffeine in the lab.")
+    assert "chem:stablecoins" not in got and "chem:caffeine" in got
+    assert english_compound("stablecoins") and english_compound("blockchain")
+    assert not english_compound("methylprednisolone") and not english_compound("acetylsalicylate")
+    assert not english_compound("warfarin") and not english_compound("oxycodone")
+
+
+@pytest.mark.parametrize("text, name, want", [
+    ("Hi, I'm a graduate student at Simon Fraser. You mentioned India.", "Simon Fraser",
+     "org:simon-fraser"),
+    ("She studied at Oxford before joining the agency.", "Oxford", "org:oxford"),
+    ("Dr. Amara Okafor met Simon Fraser at the port.", "Simon Fraser", "person:simon-fraser"),
+])
+def test_a_name_after_a_post_and_at_is_an_institution(nlp, text, name, want):
+    got = _entities(nlp, text)
+    ids = {i for i, e in got.items() if any(m.text == name for m in e.mentions)}
+    assert ids == {want}, got

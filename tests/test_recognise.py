@@ -30,9 +30,11 @@ def test_name_gate_skips_sentences_the_gazetteers_already_explain():
 def test_chemical_gate_reads_sentences_with_chemical_looking_words():
     lexicon = frozenset({"cocaine"})
     for text in ("They sold cocaine.", "4-ANPP arrived.", "It was N-phenethyl-4-piperidone.",
-                 "Aniline drums.", "Some alprazolam.", "NaCl solution"):
+                 "Aniline drums.", "Some flubromazolam.", "NaCl solution"):
         assert needs_chemicals(text, 0, len(text), lexicon), text
-    for text in ("We talked about the border.", "Thanks, Elena."):
+    # Everyday words with chemical endings (-in, -ate, -one, -ol) and coinages open no sentence.
+    for text in ("We talked about the border.", "Thanks, Elena.",
+                 "Someone stated it again within the patrol plan.", "Payment in stablecoins."):
         assert not needs_chemicals(text, 0, len(text), lexicon), text
 
 

@@ -9,7 +9,6 @@ the longest well-formed span: a country or place inside a longer organisation or
 
 from __future__ import annotations
 
-import functools
 import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -19,25 +18,10 @@ from spacy.tokens import Doc, Span
 from ..ingest.speakers import HONORIFICS, is_role_label
 from .components import (PERSON, SPEECH_VERBS, TITLES, OUR_TYPES, _dedupe, _trim, doc_text, in_caps_line)
 from .recognise import CHEM_SPANS, MODEL_SPANS
+from .words import CHEM_SUFFIX, LOOKALIKES, STRONG_SUFFIX, inflection_bases, english_compound, english_word, not_nouns
 from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, chem_lexicon, load_gazetteer, place_names, slug
 
-# Chemical morphology: endings of drug and chemical names (-ine, -ide, -ate, -ol, -one, -yl, ...),
-# optionally plural. A single plain word from the recogniser needs one, or to be in the lexicon.
-CHEM_SUFFIX = re.compile(r"(?:in|ine|ide|ate|ite|ol|ole|one|yl|al|ane|ene|yne|ium|ose|oid|am|an|en|"
-                         r"il|ic|ib|ax|ex|ox|ir|er|ia|ous|gen|on|ast|ost|um|id|yde|or)s?$")
 _PLAIN_WORD = re.compile(r"[A-Za-z][a-z]+")
-# Endings that mark a chemical even when the word is also in an English dictionary ("aniline",
-# "caffeine", "benzene"); the weaker ones (-ane, -one, -in, -ate …) also end everyday words
-# ("airplane", "telephone", "bulletin", "update"), which such a word must not be.
-STRONG_SUFFIX = re.compile(r"(?:ine|ide|yl|ol|ole|ium|oid|[a-z]{3}ene)s?$")
-# Everyday words with a chemical-looking ending, which the recogniser sometimes takes for names.
-LOOKALIKES = frozenset(
-    "inside outside beside aside side wide guide decide provide ride pride bride slide state late "
-    "private climate debate estimate ultimate separate immediate online line mine fine define "
-    "machine routine medicine magazine someone everyone anyone alone phone done gone none tone "
-    "zone control patrol protein cousin origin domain certain captain again begin within "
-    "violence evidence region religion opinion million billion union nation station position "
-    "question action".split())
 NON_ACTOR_WORDS = re.compile(
     r"\b(Convention|Act|Treaty|Protocol|Programme|Program|Agreement|Table|Schedule|List|Annex|"
     r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background|War)\b")
@@ -174,6 +158,23 @@ def _strong_person_cue(doc: Doc, ent: Span) -> bool:
     return prev in TITLES or nxt in SPEECH_VERBS
 
 
+# Words for someone's post or studies: "<one of them> at X" names where they work or study.
+AFFILIATIONS = frozenset(
+    "student students professor professors lecturer researcher researchers scientist scientists "
+    "fellow fellows faculty postdoc candidate alumnus alumna graduate undergraduate scholar "
+    "academic teach teaches taught study studies studied studying work works worked working "
+    "employed analyst analysts economist economists engineer engineers staff colleague "
+    "colleagues chair director dean".split())
+
+
+def _affiliation(doc: Doc, ent: Span) -> bool:
+    """Whether a name follows "at" after a word for a post or studies ("a student at Simon
+    Fraser", "I work at Johns Hopkins"): people work at institutions, not at other people."""
+    if ent.start < 2 or doc[ent.start - 1].lower_ != "at" or _strong_person_cue(doc, ent):
+        return False
+    return any(t.lower_ in AFFILIATIONS for t in doc[max(0, ent.start - 4):ent.start - 1])
+
+
 def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     """Map one of the bare model's spans (PERSON/ORG/GPE/LOC/NORP) to our types and ids, or drop it."""
     gaz = load_gazetteer()
@@ -198,8 +199,11 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
         return None  # "Mr. Chair": a role or a title, not a name
     if label == "PERSON" and any(t.text in ORG_CUES for t in ent) and len(ent) > 1:
         label = "ORG"  # "Ontario Power Generation", "Vancouver Sun": organisation cues win
+    affiliated = label in {"PERSON", "ORG"} and _affiliation(doc, ent)
+    if affiliated:
+        label = "ORG"  # "a graduate student at Simon Fraser", "studied at Oxford": an institution
     rec = gaz.resolve(text)
-    if label in {"PERSON", "ORG"} and rec is None and text in place_names() \
+    if label in {"PERSON", "ORG"} and rec is None and text in place_names() and not affiliated \
             and text.lower() not in DIRECTIONS \
             and not _strong_person_cue(doc, ent) and not any(t.text in ORG_CUES for t in ent):
         # "Pickering" is a town: a place name is not a person or a company unless the text says so.
@@ -218,37 +222,6 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     if label in {"GPE", "LOC"}:
         return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
     return None  # NORP that is not a known demonym (religions, political groups)
-
-
-@functools.lru_cache(maxsize=1)
-def _wordnet() -> tuple[frozenset[str], frozenset[str]]:
-    """WordNet's English words (from the English model's lemmatizer tables): all of them, and
-    those listed as verbs, adjectives or adverbs but never as nouns."""
-    import spacy
-
-    from . import EXCLUDE, _model_name
-
-    nlp = spacy.load(_model_name(), exclude=[n for n in EXCLUDE + ["ner"] if n != "lemmatizer"])
-    index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
-    nouns = set(index["noun"])
-    other = set(index["verb"]) | set(index["adj"]) | set(index["adv"])
-    return frozenset(nouns | other), frozenset(other - nouns)
-
-
-def not_nouns() -> frozenset[str]:
-    """English words listed as verbs, adjectives or adverbs but never as nouns."""
-    return _wordnet()[1]
-
-
-def _bases(low: str) -> tuple[str, ...]:
-    """A lower-case word and the forms it may inflect ("determines" → determine, determin)."""
-    return (low,) + tuple(low[:-len(end)] for end in ("s", "es", "d", "ed") if low.endswith(end))
-
-
-def english_word(low: str) -> bool:
-    """Whether a lower-case word (or its singular, or the verb it inflects) is in WordNet."""
-    words = _wordnet()[0]
-    return any(w in words for w in _bases(low))
 
 
 def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
@@ -275,7 +248,7 @@ def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
         return None  # headings: the gazetteer knows the chemicals written in capitals
     words = [t.text for t in span if t.is_alpha]
     if len(words) == len(span) and all(w.islower() for w in words) \
-            and any(b in not_nouns() for w in words for b in _bases(w)):
+            and any(b in not_nouns() for w in words for b in inflection_bases(w)):
         return None  # "locate", "budget complicate": a verb or adjective is no chemical name
     low = text.lower()
     if len(span) == 1 and text.isalpha() and text.isupper() and low not in chem_lexicon() \
@@ -286,7 +259,7 @@ def canonical_chem_span(doc: Doc, ent: Span) -> Span | None:
         # chemical or look like one without being an everyday English word.
         if low in STOP_WORDS or low in LOOKALIKES or low[:-1] in LOOKALIKES or text in place_names() \
                 or low not in chem_lexicon() and not STRONG_SUFFIX.search(low) \
-                and (not CHEM_SUFFIX.search(low) or english_word(low)):
+                and (not CHEM_SUFFIX.search(low) or english_word(low) or english_compound(low)):
             return None
     return Span(doc, start, end, label=CHEMICAL, span_id="chem:" + slug(text))
 

@@ -19,6 +19,7 @@ from spacy.tokens import Doc, Span
 
 from ..ingest.speakers import HONORIFICS
 from .gazetteer import CHEMICAL, chem_lexicon, load_gazetteer
+from .words import may_be_chemical
 
 MODEL_SPANS, CHEM_SPANS = "model", "chem"
 # A sentence ends after . ! ? (and closing quotes or brackets) before white space, or at a line break.
@@ -32,14 +33,11 @@ _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 _POSSESSIVE = re.compile(r"['’]s$")
 _LOWER_WORD = re.compile(r"(?<![\w'’\-])[a-z][a-z'’\-]*(?![\w'’\-])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z]+")
-# What a chemical name looks like: letters and digits mixed (4-ANPP, H2O, 5-HT), locants and
-# hyphenated parts (N-phenethyl, alpha-methyl), formula-like capitals (NaCl), Greek letters, or a
-# typical ending (-ine, -ide, -ate, -yl, -ol, -one, -ium, -oid, -azepam, -azolam, ...).
-_CHEM_CUE = re.compile(
+# What a chemical name looks like beyond its ending: letters and digits mixed (4-ANPP, H2O, 5-HT),
+# locants and hyphenated parts (N-phenethyl, alpha-methyl), formula-like capitals (NaCl), Greek
+# letters, or a class word (acid, oxide, inhibitor). Endings are weighed word by word (words.py).
+_CHEM_SHAPE = re.compile(
     r"\d[A-Za-z]|[A-Za-z]\d|\b[A-Za-z]{1,3}-[A-Za-z]|\b[A-Z][a-z]?[A-Z]|[α-ωΑ-Ω]|"
-    r"(?i:[a-z]{3,}(?:ine|ines|ide|ides|ate|ates|yl|ol|ols|one|ones|ium|oid|oids|ane|ene|ose|"
-    r"azole|pam|lam|mycin|cillin|statin|pril|sartan|olol|dipine|caine|xib|mab|vir|azine|azene|"
-    r"ane|in|ins|profen|acetam|etan|gen|gens|ium))\b|"
     r"(?i:\b(?:acids?|oxides?|contracepti\w*|inhibitors?|(?:alpha|beta|gamma|delta|epsilon|omega|"
     r"cis|trans)-))")
 
@@ -87,10 +85,15 @@ def needs_names(text: str, a: int, b: int, known: frozenset, common: frozenset,
 
 
 def needs_chemicals(text: str, a: int, b: int, lexicon: frozenset) -> bool:
-    """Whether a sentence has a word that looks like a chemical or is a known chemical name."""
-    if _CHEM_CUE.search(text, a, b):
+    """Whether a sentence has a word that looks like a chemical or is a known chemical name.
+
+    A word with a chemical ending counts only where the merge could keep it (words.may_be_chemical):
+    everyday words end in -in, -ate or -one too ("within", "state", "someone"), and a sentence
+    holding nothing else is one the chemical model need not read.
+    """
+    if _CHEM_SHAPE.search(text, a, b):
         return True
-    return any(m.group().lower() in lexicon for m in _WORD.finditer(text, a, b))
+    return any(may_be_chemical(m.group().lower(), lexicon) for m in _WORD.finditer(text, a, b))
 
 
 def _chunks(doc: Doc, ranges: list[tuple[int, int]]) -> list[Span]:
