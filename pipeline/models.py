@@ -112,6 +112,8 @@ class Entity:
     mentions: tuple[Mention, ...]
     cas: str | None = None
     control: str | None = None
+    controlled: tuple[str, ...] = ()
+    """Every control list that names the chemical (pipeline/data/controlled.json); `control` is the first."""
 
     @property
     def count(self) -> int:

@@ -457,7 +457,7 @@ def test_control_status_comes_from_the_list(nlp):
 
     ents = {e.id: e for e in extract_text("Acetone, phosgene and safrole.", nlp=nlp)}
     assert ents["chem:acetone"].control == "1988 UN Convention Table II"
-    assert ents["chem:phosgene"].control == "CWC Schedule 3" and ents["chem:phosgene"].cas is None
+    assert ents["chem:phosgene"].control == "CWC Schedule 3" and ents["chem:phosgene"].cas == "75-44-5"
     assert ents["chem:safrole"].subtype == "precursor"
 
 

@@ -21,10 +21,13 @@ def _entities(nlp, text):
 
 def test_chemicals_the_lists_do_not_know_get_slug_ids_and_no_control(nlp):
     got = _entities(nlp, "Officers found alprazolam tablets next to drums of aniline and two "
-                         "litres of propionyl chloride in the garage.")
-    for cid, text in (("chem:aniline", "aniline"), ("chem:propionyl-chloride", "propionyl chloride")):
+                         "litres of sodium borohydride in the garage.")
+    for cid, text in (("chem:aniline", "aniline"), ("chem:sodium-borohydride", "sodium borohydride")):
         assert got[cid].type == "CHEMICAL" and [m.text for m in got[cid].mentions] == [text]
         assert got[cid].control is None and got[cid].cas is None
+    # propionyl chloride is a Canadian Class A precursor (controlled.json): same slug id, with status.
+    listed = _entities(nlp, "Two litres of propionyl chloride were in the garage.")["chem:propionyl-chloride"]
+    assert listed.controlled == ("CDSA Schedule VI Class A precursor",)
     # alprazolam is on a list (controlled.json): same id, with its control status.
     assert got["chem:alprazolam"].control == "1971 Convention Schedule IV"
     # A listed chemical keeps its id and control status when the model also finds it.

@@ -200,7 +200,7 @@ def read_entities(path: Path, slug: str) -> tuple[Entity, ...]:
         data = json.loads(path.read_text(encoding="utf-8"))
         return tuple(
             Entity(type=e["type"], subtype=e["subtype"], id=e["id"], name=e["name"], cas=e.get("cas"),
-                   control=e.get("control"),
+                   control=e.get("control"), controlled=tuple(e.get("controlled", ())),
                    mentions=tuple(Mention(text=m["text"], file=m["file"], start_char=m["start_char"],
                                           end_char=m["end_char"], segment=m["segment"]) for m in e["mentions"]))
             for e in data["entities"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -34,6 +35,8 @@ class Record:
     name: str
     cas: str | None = None
     control: str | None = None
+    controlled: tuple[str, ...] = ()
+    """Every list in controlled.json that names the chemical, in the file's order."""
 
 
 @dataclass
@@ -77,13 +80,22 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).lower()
 
 
+# Greek-letter prefixes as chemists write them in running text: "alpha-PVP" is also "α-PVP".
+_GREEK = re.compile(r"\b(alpha|beta|gamma|delta)-", re.I)
+_GREEK_LETTERS = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ"}
+
+
 def _variants(form: str, kind: str) -> set[str]:
-    """Case variants worth matching: as written, UPPER (headings), and for chemicals lower/Capitalised."""
+    """Case variants worth matching: as written, UPPER (headings), and for chemicals lower,
+    Capitalised (also with the rest as written: "Alpha-PVP") and with Greek letters ("α-PVP")."""
     out = {form, form.upper()}
     if kind == CHEMICAL:
-        low = form.lower()
-        first = next((i for i, c in enumerate(low) if c.isalpha()), 0)
-        out |= {low, low[:first] + low[first].upper() + low[first + 1:]}
+        greek = _GREEK.sub(lambda m: _GREEK_LETTERS[m.group(1).lower()] + "-", form)
+        for f in {form, greek}:
+            low = f.lower()
+            first = next((i for i, c in enumerate(low) if c.isalpha()), 0)
+            out |= {f, low, low[:first] + low[first].upper() + low[first + 1:],
+                    f[:first] + f[first].upper() + f[first + 1:]}
     return out
 
 
@@ -126,20 +138,40 @@ def load_gazetteer() -> Gazetteer:
         rec = Record(CHEMICAL, entry["subtype"], entry["id"], entry["name"], entry.get("cas"),
                      entry.get("control"))
         gaz.add(rec, entry.get("aliases", []), exact=entry.get("abbrevs", []))
-    for listed in _read("controlled.json")["lists"]:
-        for entry in listed["names"]:
-            forms = [entry["name"], *entry.get("aliases", [])]
-            if any(f in gaz.surfaces or f.lower() in gaz.surfaces for f in forms):
-                continue  # chemicals.json names it already: its id and data stay
-            rec = Record(CHEMICAL, listed["subtype"], "chem:" + slug(entry["name"]), entry["name"],
-                         None, listed["list"])
-            gaz.add(rec, forms, exact=entry.get("abbrevs", []))
+    _add_controlled(gaz, _read("controlled.json"))
     ignore = Record(IGNORE, "ignore", "ignore", "ignore")
     gaz.add(ignore, actors.get("ignore", {}).get("phrases", []))
     gaz.records.pop("ignore", None)
     gaz.ambiguous = frozenset(countries.get("ambiguous", {}))
     gaz.words = frozenset(w for s in gaz.surfaces for w in re.findall(r"[A-Za-z]+", s))
     return gaz
+
+
+def _add_controlled(gaz: Gazetteer, data: dict) -> None:
+    """Add the controlled lists: a name already known as a chemical (chemicals.json or an earlier
+    list) keeps its id, CAS number and notes and gains the list's status; others become
+    chem:<slug of the name>. Every chemical ends with all its statuses, the first one as `control`."""
+    statuses: dict[str, list[str]] = {}
+    for listed in data["lists"]:
+        for entry in listed["names"]:
+            forms = [entry["name"], *entry.get("aliases", [])]
+            exact = entry.get("abbrevs", [])
+            rid = next((hit[1] for f in [*forms, *exact] for hit in (gaz.surfaces.get(f) or
+                        gaz.surfaces.get(f.lower()),) if hit and hit[0] == CHEMICAL), None)
+            if rid is None:
+                rid = "chem:" + slug(entry["name"])
+            # Known ids keep their record; new spellings of them are added (never re-pointed).
+            gaz.add(gaz.records.get(rid) or Record(CHEMICAL, listed["subtype"], rid, entry["name"]),
+                    forms, exact=exact)
+            seen = statuses.setdefault(rid, [])
+            if listed["list"] not in seen:
+                seen.append(listed["list"])
+    cas = data.get("cas", {})
+    for rid, found in statuses.items():
+        rec = gaz.records[rid]
+        number = rec.cas or (cas[rid]["cas"] if rid in cas else None)
+        gaz.records[rid] = dataclasses.replace(rec, cas=number, control=rec.control or found[0],
+                                               controlled=tuple(found))
 
 
 @functools.lru_cache(maxsize=1)

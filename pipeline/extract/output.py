@@ -23,7 +23,7 @@ def mention_dict(m) -> dict:
 
 
 def entities_to_json(entities: Iterable[Entity]) -> dict:
-    """{"entities": [{type, subtype, id, name, count, cas?, control?, mentions: [...]}, ...]}."""
+    """{"entities": [{type, subtype, id, name, count, cas?, control?, controlled?, mentions: [...]}, ...]}."""
     out = []
     for e in entities:
         item = {"type": e.type, "subtype": e.subtype, "id": e.id, "name": e.name, "count": e.count}
@@ -31,6 +31,8 @@ def entities_to_json(entities: Iterable[Entity]) -> dict:
             item["cas"] = e.cas
         if e.control:
             item["control"] = e.control
+        if e.controlled:
+            item["controlled"] = list(e.controlled)
         item["mentions"] = [mention_dict(m) for m in e.mentions]
         out.append(item)
     return {"entities": out}

@@ -191,7 +191,8 @@ def build_entities(raws: list[Raw], sources: Sequence[Source], person_names: dic
                 kind, "place")
         mentions = tuple(_mention(r, sources) for r in items)
         entities.append(Entity(type=kind, subtype=subtype, id=eid, name=name, mentions=mentions,
-                               cas=rec.cas if rec else None, control=rec.control if rec else None))
+                               cas=rec.cas if rec else None, control=rec.control if rec else None,
+                               controlled=rec.controlled if rec else ()))
     entities.sort(key=lambda e: (TYPE_ORDER.get(e.type, 9), -e.count, e.id))
     return tuple(entities)
 
