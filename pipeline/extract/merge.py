@@ -9,13 +9,14 @@ the longest well-formed span: a country or place inside a longer organisation or
 
 from __future__ import annotations
 
+import functools
 import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ..ingest.speakers import HONORIFICS, is_role_label
+from ..ingest.speakers import HONORIFICS, is_postnominal, is_role_label
 from .components import (PERSON, SPEECH_VERBS, TITLES, OUR_TYPES, _dedupe, _trim, doc_text, in_caps_line)
 from .recognise import CHEM_SPANS, MODEL_SPANS
 from .words import CHEM_SUFFIX, LOOKALIKES, STRONG_SUFFIX, inflection_bases, english_compound, english_word, not_nouns
@@ -24,7 +25,8 @@ from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, chem_lexicon, load_gaze
 _PLAIN_WORD = re.compile(r"[A-Za-z][a-z]+")
 NON_ACTOR_WORDS = re.compile(
     r"\b(Convention|Act|Treaty|Protocol|Programme|Program|Agreement|Table|Schedule|List|Annex|"
-    r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background|War)\b")
+    r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background|War|"
+    r"Bill|Bills|Order|Orders|Motion|Regulations?|Directive|Code)\b")
 GENERIC_PLACE_WORDS = {"east", "west", "north", "south", "the east", "the west", "the north",
                        "the south", "center", "centre", "midwest", "abroad", "overseas", "home"}
 # Words that make a run of capitalised words an organisation, never a person or a place:
@@ -49,6 +51,8 @@ DIRECTIONS = frozenset("north south east west northern southern eastern western 
 # Cues only as the last word of a name: "Manchester United" (a club), not "United States".
 TAIL_CUES = frozenset({"United", "Rovers", "Athletic", "Wanderers", "Hotspur", "Sun", "Times",
                        "Post", "Star", "Globe"})
+# Offices with a proper name are organisations when named as offices (see _office).
+OFFICE_CUES = frozenset({"Commissioner", "Ombudsman", "Ombudsperson", "Auditor", "Registrar"})
 # Lower-case words that close an organisation named after a person or a place ("Asad regime").
 ORG_TAILS = frozenset({"regime"})
 CONNECTORS = frozenset({"of", "and", "for", "the", "on", "&", "de", "du", "des", "la", "le", "del",
@@ -86,7 +90,62 @@ def _cue_follows(doc: Doc, j: int) -> bool:
     return False
 
 
-_CUE_IN_TEXT = re.compile(r"\b(?:" + "|".join(sorted(ORG_CUES)) + r")\b|\bregime\b")
+def _list_name_follows(doc: Doc, j: int) -> bool:
+    """Whether a comma at token j goes on with the rest of one name listing its fields before a
+    cue: "Children, Young People and Education Committee" (capitalised words, "and", a cue)."""
+    k, seen_and = j + 1, False
+    while k < len(doc) and k - j < 12:
+        tok = doc[k]
+        if tok.text in ORG_CUES and seen_and:
+            return True
+        if tok.lower_ in {"and", "&"} and not seen_and and k + 1 < len(doc) and _capitalised(doc[k + 1]):
+            seen_and = True
+        elif not (_capitalised(tok) and not tok.ent_type_) and not (tok.text == "," and not seen_and):
+            return False
+        k += 1
+    return False
+
+
+def _joins(doc: Doc, i: int, j: int) -> bool:
+    """Whether token j (after the run doc[i:j]) continues one capitalised name."""
+    tok, n = doc[j], len(doc)
+    if _capitalised(tok):
+        return True
+    nxt = doc[j + 1] if j + 1 < n else None
+    if nxt is None:
+        return False
+    if tok.lower_ in {"'s", "’s"}:
+        # "Children's Commissioner for Wales", but "Canada's Department of Justice" is two names.
+        return _capitalised(nxt) and not doc[j - 1].ent_type_
+    if tok.text == ",":
+        return not any(t.text in ORG_CUES for t in doc[i:j]) and not any(t.ent_type_ for t in doc[i:j]) \
+            and _list_name_follows(doc, j)
+    if tok.lower_ == "the":
+        return doc[j - 1].lower_ in {"of", "on", "for"} and _capitalised(nxt)
+    if not _is_connector(tok):
+        return False
+    if tok.lower_ in {"of", "on", "for"} and nxt.lower_ == "the" and j + 2 < n and _capitalised(doc[j + 2]):
+        return True  # "Committee on the Rights of the Child"
+    if not _capitalised(nxt):
+        return False
+    if tok.lower_ in {"and", "&"} and _cue_follows(doc, j + 1):
+        # Two organisations when each side holds a cue or the first is a known name.
+        return not any(t.text in ORG_CUES for t in doc[i:j]) and not any(t.ent_type_ for t in doc[i:j])
+    return True
+
+
+_CUE_IN_TEXT = re.compile(r"\b(?:" + "|".join(sorted(ORG_CUES | OFFICE_CUES)) + r")\b|\bregime\b")
+
+
+def _office(run: Span) -> bool:
+    """A named office: a cue such as "Commissioner" after a capitalised word and last in the run or
+    before of/for ("Children's Commissioner for Wales", "Privacy Commissioner"), not a title before
+    a name ("Commissioner Lucki")."""
+    for t in run:
+        if t.text in OFFICE_CUES and t.i > run.start and (
+                t.i == run.end - 1 or t.nbor().lower_ in {"of", "for"}):
+            return True
+    return False
 
 
 def cue_organisations(doc: Doc) -> list[Span]:
@@ -100,17 +159,17 @@ def cue_organisations(doc: Doc) -> list[Span]:
             i += 1
             continue
         j = i + 1
-        while j < n and (_capitalised(doc[j]) or _is_connector(doc[j]) and j + 1 < n
-                         and _capitalised(doc[j + 1]) and doc[j].lower_ != "the"
-                         and (doc[j].lower_ not in {"and", "&"} or not _cue_follows(doc, j + 1))):
+        while j < n and _joins(doc, i, j):
             j += 1
+        while j > i + 1 and not _capitalised(doc[j - 1]):
+            j -= 1  # a run ends on a word, not on "of the" or a comma
         run = doc[i:j]
         if j < n and doc[j].lower_ in ORG_TAILS and doc[j].text.islower():
             run = doc[i:j + 1]
         i = j
         words = [t for t in run if _capitalised(t) and not _is_connector(t)]
         cued = any(t.text in ORG_CUES and (t.text not in TAIL_CUES or t.i == run.end - 1)
-                   for t in run) or run[-1].lower_ in ORG_TAILS
+                   for t in run) or run[-1].lower_ in ORG_TAILS or _office(run)
         if not cued or len(words) < 2 and run[-1].lower_ not in ORG_TAILS \
                 or in_caps_line(doc, run.start_char):
             continue
@@ -118,7 +177,8 @@ def cue_organisations(doc: Doc) -> list[Span]:
         while start < run.end - 1 and (doc[start].text in COUNTRY_PREFIXES or doc[start].lower_ == "the"):
             start += 1
         run = doc[start:run.end]
-        if len(run) >= 2 and any(t.text not in ORG_CUES for t in run if _capitalised(t)):
+        if len(run) >= 2 and any(t.text not in ORG_CUES for t in run if _capitalised(t)) \
+                and not _portfolio(doc, run):
             out.append(Span(doc, run.start, run.end, label=ACTOR, span_id="org:" + slug(run.text)))
     return out
 
@@ -175,6 +235,86 @@ def _affiliation(doc: Doc, ent: Span) -> bool:
     return any(t.lower_ in AFFILIATIONS for t in doc[max(0, ent.start - 4):ent.start - 1])
 
 
+# Words for kin before a name ("Mr. Floyd's brother, Terrence", "born to parents Adam and …"):
+# what follows is a person, whatever the model or a list of towns says.
+KINSHIP = frozenset(
+    "brother brothers sister sisters son sons daughter daughters father mother parents parent wife "
+    "husband partner widow widower uncle aunt nephew niece cousin grandson granddaughter grandfather "
+    "grandmother grandchild grandchildren children child".split())
+# Determiners before a one-word name make it a thing ("the Bill", "this Bill"), not a person
+# ("that" is left out: "… said that Okafor had").
+DETERMINERS = frozenset("the this these those a an each every".split())
+# Holders of a portfolio: "Minister of Digital Government", "Minister for Health and Social
+# Services" name a post, and the portfolio after of/for is no organisation of its own.
+PORTFOLIO_HOLDERS = frozenset("minister ministers secretary secretaries critic spokesperson "
+                              "spokesman spokeswoman".split())
+RANKS = frozenset("deputy assistant associate junior shadow acting parliamentary".split())
+# Titles of a member of a legislature: "the member for Brampton North" names an electoral district.
+MEMBER_WORDS = frozenset("member members mp mpp mla mna mha msp ms am td representative".split())
+
+
+def _after_kin(doc: Doc, ent: Span) -> bool:
+    """Whether a kinship word comes right before the name, a comma allowed between."""
+    i = ent.start - 1
+    if i >= 0 and doc[i].text == ",":
+        i -= 1
+    return i >= 0 and doc[i].lower_ in KINSHIP
+
+
+def _coordinated_person(doc: Doc, ent: Span) -> bool:
+    """Whether the model read a multi-word person right beside the name, across "and" or a comma
+    ("Adam and Carina Huby"): a name in a list of people is one of them."""
+    for other in doc.spans.get(MODEL_SPANS, ()):
+        if other.label_ == "PERSON" and len(other) > 1 and (
+                other.start == ent.end + 1 and doc[ent.end].lower_ in {"and", ","}
+                or other.end == ent.start - 1 and doc[other.end].lower_ in {"and", ","}):
+            return True
+    return False
+
+
+def _portfolio(doc: Doc, ent: Span) -> bool:
+    """Whether a span is a post ("Minister of Digital Government") or the portfolio of one ("Minister
+    for [Education]", "Minister for Health and [Social Services]")."""
+    k = ent.start
+    while k < ent.end - 1 and doc[k].lower_ in RANKS:
+        k += 1  # "Deputy Minister for Health and Social Services"
+    if doc[k].lower_ in PORTFOLIO_HOLDERS and ent.end - k > 2 and doc[k + 1].lower_ in {"of", "for"}:
+        return True
+    i = ent.start - 1
+    while i > 0 and (_capitalised(doc[i]) and doc[i].lower_ not in PORTFOLIO_HOLDERS
+                     or doc[i].lower_ in {"and", "&"}) and ent.start - i < 8:
+        i -= 1  # back over the portfolio's earlier words
+    return i > 0 and doc[i].lower_ in {"of", "for"} and doc[i - 1].lower_ in PORTFOLIO_HOLDERS
+
+
+def _district(doc: Doc, ent: Span) -> bool:
+    """Whether a span names an electoral district: "the member for X", "the MP for X", "the riding of X"."""
+    if ent.start < 2:
+        return False
+    prep, word = doc[ent.start - 1].lower_, doc[ent.start - 2].lower_
+    return prep == "for" and word in MEMBER_WORDS or prep == "of" and word in {"riding", "constituency"}
+
+
+@functools.lru_cache(maxsize=1)
+def language_names() -> frozenset[str]:
+    """One-word names of the ISO 639-1 languages (pycountry): "from Welsh to English" names no actor."""
+    import pycountry
+
+    return frozenset(lang.name for lang in pycountry.languages
+                     if hasattr(lang, "alpha_2") and " " not in lang.name)
+
+
+def _title_word_follows(doc: Doc, ent: Span) -> bool:
+    """Whether the name goes on, past brackets and capitalised words, into a word for a law,
+    treaty or event: "Children (Abolition of …) (Wales) Bill", "the Chemical Weapons Convention"."""
+    for tok in doc[ent.end:ent.end + 6]:
+        if NON_ACTOR_WORDS.fullmatch(tok.text):
+            return True
+        if not (tok.is_space or tok.is_punct or _capitalised(tok)):
+            return False
+    return False
+
+
 def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     """Map one of the bare model's spans (PERSON/ORG/GPE/LOC/NORP) to our types and ids, or drop it."""
     gaz = load_gazetteer()
@@ -184,6 +324,8 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     ent = _trim(doc, ent)
     if ent is not None and len(ent) > 1 and ent[0].text in COUNTRY_PREFIXES:
         ent = Span(doc, ent.start + 1, ent.end, label=ent.label_)
+    while ent is not None and ent.label_ == "PERSON" and len(ent) > 2 and is_postnominal(ent[-1].text):
+        ent = Span(doc, ent.start, ent.end - 1, label=ent.label_)  # "Julie Morgan AM" is Julie Morgan
     if ent is None:
         return None
     text = ent.text
@@ -197,6 +339,22 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
         return None  # a capitalised first word ("Bulk", "Chemical") is usually not a name
     if label == "PERSON" and (is_role_label(text) or all(t.lower_.rstrip(".") in HONORIFICS for t in ent)):
         return None  # "Mr. Chair": a role or a title, not a name
+    if label in {"PERSON", "ORG", "GPE"} and _district(doc, ent):
+        return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
+    if label in {"PERSON", "ORG"} and _portfolio(doc, ent):
+        return None
+    if label in {"PERSON", "ORG"} and len(ent) == 1 and text in language_names() \
+            and gaz.resolve(text) is None and not _strong_person_cue(doc, ent):
+        return None  # "from Welsh to English": a language
+    if label == "PERSON" and len(ent) == 1 and ent.start > 0 and doc[ent.start - 1].lower_ in DETERMINERS:
+        return None  # "the Bill", "this Bill": a thing named with a capital, not a person
+    if label == "PERSON" and len(ent) == 1 and NON_ACTOR_WORDS.fullmatch(text) and ent.start > 0 \
+            and (doc[ent.start - 1].text == ")" or _capitalised(doc[ent.start - 1])):
+        return None  # "(Wales) Bill", "Finance Bill": the end of a law's title
+    if label == "PERSON" and all(t.text.isupper() for t in ent if t.is_alpha):
+        return None  # "COVID": people's names are not written in capitals outside headings
+    if label == "ORG" and len(ent) == 1 and _after_kin(doc, ent):
+        label = "PERSON"  # "his brother, Terrence"
     if label == "PERSON" and any(t.text in ORG_CUES for t in ent) and len(ent) > 1:
         label = "ORG"  # "Ontario Power Generation", "Vancouver Sun": organisation cues win
     affiliated = label in {"PERSON", "ORG"} and _affiliation(doc, ent)
@@ -204,7 +362,8 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
         label = "ORG"  # "a graduate student at Simon Fraser", "studied at Oxford": an institution
     rec = gaz.resolve(text)
     if label in {"PERSON", "ORG"} and rec is None and text in place_names() and not affiliated \
-            and text.lower() not in DIRECTIONS \
+            and text.lower() not in DIRECTIONS and not _after_kin(doc, ent) \
+            and not (label == "PERSON" and _coordinated_person(doc, ent)) \
             and not _strong_person_cue(doc, ent) and not any(t.text in ORG_CUES for t in ent):
         # "Pickering" is a town: a place name is not a person or a company unless the text says so.
         return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
@@ -214,9 +373,7 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     if rec is not None:
         return Span(doc, ent.start, ent.end, label=rec.type, span_id=rec.id)
     if label == "ORG":
-        nxt = next((t for t in doc[ent.end:ent.end + 2] if not t.is_space), None)
-        if NON_ACTOR_WORDS.search(text) or len(text) < 2 \
-                or nxt is not None and NON_ACTOR_WORDS.fullmatch(nxt.text):
+        if NON_ACTOR_WORDS.search(text) or len(text) < 2 or _title_word_follows(doc, ent):
             return None  # "the Chemical Weapons" + line break + "Convention": a treaty
         return Span(doc, ent.start, ent.end, label=ACTOR, span_id="org:" + slug(text))
     if label in {"GPE", "LOC"}:
@@ -327,6 +484,13 @@ def _org_swallows(cand: Span, k: Span) -> bool:
     return _is_place(k.label_) and not k.id_.startswith("person:") and not _state_body(cand, k)
 
 
+def _sub_body(cand: Span, k: Span) -> bool:
+    """A body of a known organisation named after it: "United Nations Committee on the Rights of
+    the Child" holds the United Nations and is a committee of its own."""
+    return k.label_ == ACTOR and k.start == cand.start and k.end < cand.end \
+        and (cand.doc[k.end].text in ORG_CUES or cand.doc[k.end].text in OFFICE_CUES)
+
+
 def _model_swallows(cand: Span, k: Span) -> bool:
     """A longer well-formed name from the model may hold a country or place, or a shorter chemical."""
     if k.label_ == CHEMICAL:
@@ -356,7 +520,8 @@ def entity_canonicalizer(doc: Doc) -> Doc:
             kept.append(Span(doc, ent.start, ent.end, label=ACTOR, span_id="person:" + slug(ent.text)))
     persons = {(k.start, k.end) for k in kept if k.id_.startswith("person:")}
     kept = _merge_in(kept, [s for s in cue_organisations(doc) if free(s)],
-                     lambda c, k: (k.start, k.end) not in persons and _org_swallows(c, k), limit=1)
+                     lambda c, k: (k.start, k.end) not in persons and (_org_swallows(c, k) or _sub_body(c, k)),
+                     limit=1)
     chems = (canonical_chem_span(doc, s) for s in doc.spans.get(CHEM_SPANS, ()) if free(s))
     kept = _merge_in(kept, [s for s in chems if s is not None], _chem_swallows)
     models = (canonical_model_span(doc, s) for s in doc.spans.get(MODEL_SPANS, ())
