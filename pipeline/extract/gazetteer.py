@@ -121,7 +121,10 @@ def load_gazetteer() -> Gazetteer:
         with_article = entry.get("with_article", [])
         exact = short + with_article + [a[0].upper() + a[1:] for a in with_article]
         gaz.add(rec, long + entry.get("demonyms", []), exact=exact)
+    territories = set(countries.get("territories", {}).get("codes", ()))
     for c in pycountry.countries:
+        if c.alpha_3 in territories:
+            continue  # added as regions below
         rec = gaz.records.get(c.alpha_3) or Record(COUNTRY, "country", c.alpha_3,
                                                      getattr(c, "common_name", None) or c.name)
         names = {c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)}
@@ -130,6 +133,7 @@ def load_gazetteer() -> Gazetteer:
     for entry in _read("regions.json")["regions"]:
         rec = Record(REGION, entry.get("kind", "region"), entry["id"], entry["name"])
         gaz.add(rec, [entry["name"], *entry.get("aliases", [])])
+    _add_territories(gaz, territories, skip)
     actors = _read("actors.json")
     for entry in actors["actors"]:
         rec = Record(ACTOR, entry["subtype"], entry["id"], entry["name"])
@@ -145,6 +149,22 @@ def load_gazetteer() -> Gazetteer:
     gaz.ambiguous = frozenset(countries.get("ambiguous", {}))
     gaz.words = frozenset(w for s in gaz.surfaces for w in re.findall(r"[A-Za-z]+", s))
     return gaz
+
+
+def _add_territories(gaz: Gazetteer, codes: set[str], skip: set[str]) -> None:
+    """ISO 3166-1 entries that are no sovereign state (Hong Kong, Puerto Rico, Greenland) as REGION
+    'territory', region:<slug of the name>; a territory regions.json already lists keeps its record."""
+    for c in pycountry.countries:
+        if c.alpha_3 not in codes:
+            continue
+        names = [n for n in (getattr(c, "common_name", None), c.name, getattr(c, "official_name", None))
+                 if n and "," not in n and n not in skip]
+        known = next((gaz.resolve(n) for n in names if gaz.resolve(n) is not None), None)
+        if known is None and not names:
+            continue  # "Virgin Islands, British": only a listing name, nothing to match
+        rec = known if known is not None and known.type == REGION else \
+            Record(REGION, "territory", "region:" + slug(names[0]), names[0])
+        gaz.add(rec, names)
 
 
 def _add_controlled(gaz: Gazetteer, data: dict) -> None:

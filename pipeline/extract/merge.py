@@ -324,8 +324,11 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     ent = _trim(doc, ent)
     if ent is not None and len(ent) > 1 and ent[0].text in COUNTRY_PREFIXES:
         ent = Span(doc, ent.start + 1, ent.end, label=ent.label_)
-    while ent is not None and ent.label_ == "PERSON" and len(ent) > 2 and is_postnominal(ent[-1].text):
-        ent = Span(doc, ent.start, ent.end - 1, label=ent.label_)  # "Julie Morgan AM" is Julie Morgan
+    while ent is not None and ent.label_ in {"PERSON", "ORG"} and len(ent) > 2 and is_postnominal(ent[-1].text) \
+            and all(t.is_title for t in ent[:-1]):
+        # "Julie Morgan AM" is Julie Morgan, a person even where the model says ORG.
+        ent = Span(doc, ent.start, ent.end - 1, label="PERSON")
+        label = "PERSON"
     if ent is None:
         return None
     text = ent.text
@@ -353,8 +356,8 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
         return None  # "(Wales) Bill", "Finance Bill": the end of a law's title
     if label == "PERSON" and all(t.text.isupper() for t in ent if t.is_alpha):
         return None  # "COVID": people's names are not written in capitals outside headings
-    if label == "ORG" and len(ent) == 1 and _after_kin(doc, ent):
-        label = "PERSON"  # "his brother, Terrence"
+    if label in {"ORG", "GPE"} and len(ent) == 1 and _after_kin(doc, ent):
+        label = "PERSON"  # "his brother, Terrence", "born to parents Adam and …"
     if label == "PERSON" and any(t.text in ORG_CUES for t in ent) and len(ent) > 1:
         label = "ORG"  # "Ontario Power Generation", "Vancouver Sun": organisation cues win
     affiliated = label in {"PERSON", "ORG"} and _affiliation(doc, ent)
@@ -443,6 +446,19 @@ def morphology_chemicals(doc: Doc) -> list[Span]:
     return out
 
 
+def _person_not_chemical(doc: Doc, span: Span) -> bool:
+    """Whether a chemical-model span is a person's name: capitalised words without a known chemical
+    word or a strong chemical ending (a weak one such as -in also ends "Kevin"), inside a span the
+    English model calls PERSON ("Stewart Kevin Andrews")."""
+    words = [t for t in span if not t.is_punct]
+    if not words or not all(t.is_alpha and t.is_title for t in words) \
+            or load_gazetteer().resolve(span.text) is not None \
+            or any(t.lower_ in chem_lexicon() or STRONG_SUFFIX.search(t.lower_) for t in words):
+        return False
+    return any(p.label_ == "PERSON" and p.start <= span.start and span.end <= p.end
+               for p in doc.spans.get(MODEL_SPANS, ()))
+
+
 def _merge_in(kept: list[Span], candidates: list[Span], swallows, limit: int = 99) -> list[Span]:
     """Add candidates, longest first: one that overlaps nothing is kept; one that strictly holds
     every span it overlaps (at most `limit` of them) replaces them when `swallows(candidate, span)`
@@ -522,7 +538,8 @@ def entity_canonicalizer(doc: Doc) -> Doc:
     kept = _merge_in(kept, [s for s in cue_organisations(doc) if free(s)],
                      lambda c, k: (k.start, k.end) not in persons and (_org_swallows(c, k) or _sub_body(c, k)),
                      limit=1)
-    chems = (canonical_chem_span(doc, s) for s in doc.spans.get(CHEM_SPANS, ()) if free(s))
+    chems = (canonical_chem_span(doc, s) for s in doc.spans.get(CHEM_SPANS, ())
+             if free(s) and not _person_not_chemical(doc, s))
     kept = _merge_in(kept, [s for s in chems if s is not None], _chem_swallows)
     models = (canonical_model_span(doc, s) for s in doc.spans.get(MODEL_SPANS, ())
               if free(s) and not in_caps_line(doc, s.start_char))
