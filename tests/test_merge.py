@@ -229,9 +229,20 @@ def test_portfolios_are_posts_not_organisations(ex):
 
 
 def test_electoral_districts_after_member_for(ex):
-    got = ex("The next question comes from the member for Burlington East. The MP for Kamloops agreed.")
+    got = ex("The next question comes from the member for Burlington East. The MP for Kamloops agreed, "
+             "as did the member for Oakvale-Thornbury, from the riding of Little Harrow.")
     assert got.get(("REGION", "region:burlington-east")) == ["Burlington East"]
     assert ("REGION", "region:kamloops") in got
+    assert got.get(("REGION", "region:oakvale-thornbury")) == ["Oakvale-Thornbury"]
+    assert got.get(("REGION", "region:little-harrow")) == ["Little Harrow"]
+    # A compass word after a known town is part of the place's name.
+    assert ex("We held the hearing in Kamloops North.") == {("REGION", "region:kamloops-north"): ["Kamloops North"]}
+
+
+def test_a_state_named_by_its_demonym_and_regime_is_the_state(ex):
+    got = ex("Officials keep working with the Iranian regime, unlike the Asad regime in the past.")
+    assert got[("COUNTRY", "IRN")] == ["Iranian"]
+    assert not any("iranian" in k[1] for k in got if k[0] == "ACTOR")
 
 
 def test_a_name_after_a_kinship_word_is_a_person(ex):

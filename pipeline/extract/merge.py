@@ -168,6 +168,8 @@ def cue_organisations(doc: Doc) -> list[Span]:
             run = doc[i:j + 1]
         i = j
         words = [t for t in run if _capitalised(t) and not _is_connector(t)]
+        if run[-1].lower_ in ORG_TAILS and all(t.ent_type_ == COUNTRY for t in words):
+            continue  # "the Chinese regime" is the state's government: a mention of China
         cued = any(t.text in ORG_CUES and (t.text not in TAIL_CUES or t.i == run.end - 1)
                    for t in run) or run[-1].lower_ in ORG_TAILS or _office(run)
         if not cued or len(words) < 2 and run[-1].lower_ not in ORG_TAILS \
@@ -198,7 +200,36 @@ def place_after_preposition(doc: Doc) -> list[Span]:
         if tok.text in names and doc[tok.i - 1].lower_ in PLACE_PREPS and _capitalised(tok) \
                 and tok.lower_ not in GENERIC_PLACE_WORDS and tok.lower_ not in DIRECTIONS \
                 and load_gazetteer().resolve(tok.text) is None:
-            out.append(Span(doc, tok.i, tok.i + 1, label=REGION, span_id="region:" + slug(tok.text)))
+            end = tok.i + 2 if tok.i + 1 < len(doc) and doc[tok.i + 1].text in COMPASS else tok.i + 1
+            out.append(Span(doc, tok.i, end, label=REGION, span_id="region:" + slug(doc[tok.i:end].text)))
+    return out
+
+
+_DISTRICT_CUE = re.compile(r"(?i:\b(?:member|MP|MPP|MLA|MNA|MHA|MSP) for|\b(?:riding|constituency) of)\s+[A-Z]")
+COMPASS = frozenset({"North", "South", "East", "West", "Centre", "Center", "Central"})
+
+
+def districts(doc: Doc) -> list[Span]:
+    """Electoral districts named after "the member for", "the MP for", "the riding of": the
+    capitalised words that follow, hyphenated parts and a compass word included ("Brampton North",
+    "Chatham-Kent"), whether or not the model or the city list knows them."""
+    out: list[Span] = []
+    if not _DISTRICT_CUE.search(doc_text(doc)):
+        return out
+    for tok in doc[2:]:
+        if not (_capitalised(tok) and tok.is_alpha and _district(doc, doc[tok.i:tok.i + 1])):
+            continue
+        j = tok.i + 1
+        while j < len(doc) and j - tok.i < 6 and (
+                _capitalised(doc[j]) and doc[j].is_alpha
+                or doc[j].text in {"-", "—", "–"} and not doc[j - 1].whitespace_
+                and j + 1 < len(doc) and _capitalised(doc[j + 1])):
+            j += 1
+        span = doc[tok.i:j]
+        rec = load_gazetteer().resolve(span.text)
+        if rec is None or rec.type == REGION:
+            out.append(Span(doc, span.start, span.end, label=REGION,
+                            span_id=rec.id if rec else "region:" + slug(span.text)))
     return out
 
 
@@ -449,13 +480,15 @@ def morphology_chemicals(doc: Doc) -> list[Span]:
 def _person_not_chemical(doc: Doc, span: Span) -> bool:
     """Whether a chemical-model span is a person's name: capitalised words without a known chemical
     word or a strong chemical ending (a weak one such as -in also ends "Kevin"), inside a span the
-    English model calls PERSON ("Stewart Kevin Andrews")."""
+    English model calls PERSON and longer than it ("Kevin Andrews" in "Stewart Kevin Andrews")."""
     words = [t for t in span if not t.is_punct]
     if not words or not all(t.is_alpha and t.is_title for t in words) \
             or load_gazetteer().resolve(span.text) is not None \
             or any(t.lower_ in chem_lexicon() or STRONG_SUFFIX.search(t.lower_) for t in words):
         return False
-    return any(p.label_ == "PERSON" and p.start <= span.start and span.end <= p.end
+    # Only part of a longer name: a capitalised drug name alone ("Baclofen" opening a sentence)
+    # is sometimes a PERSON to the English model too.
+    return any(p.label_ == "PERSON" and p.start <= span.start and span.end <= p.end and len(p) > len(span)
                for p in doc.spans.get(MODEL_SPANS, ()))
 
 
@@ -546,6 +579,7 @@ def entity_canonicalizer(doc: Doc) -> Doc:
     # One model span holding two known names is two names run together ("the US and Mexico").
     kept = _merge_in(kept, [s for s in models if s is not None],
                      lambda c, k: (k.start, k.end) not in persons and _model_swallows(c, k), limit=1)
+    kept = _merge_in(kept, districts(doc), lambda c, k: k.label_ == REGION)
     kept = _merge_in(kept, place_after_preposition(doc), lambda c, k: False)
     kept = _merge_in(kept, morphology_chemicals(doc), lambda c, k: False)
     doc.set_ents(_dedupe(kept))
