@@ -268,3 +268,11 @@ def test_a_person_the_english_model_reads_is_no_chemical(ex):
     assert ("ACTOR", "person:daniel-kevin-morrow") in got
     kept = ex("Police seized benzylfentanyl and Ketamine from Sam Brown's car.")
     assert ("CHEMICAL", "chem:ketamine") in kept and ("CHEMICAL", "chem:benzylfentanyl") in kept
+
+
+def test_who_after_a_name_and_a_kind_of_organisation_before_it(ex):
+    got = ex("We also welcome Rhodri Evans, who is head of policy. Funds went to a national union, "
+             "Unicorp, last year, and to a charity, Brightwater.")
+    assert ("ACTOR", "person:rhodri-evans") in got
+    for name in ("unicorp", "brightwater"):
+        assert ("ACTOR", "person:" + name) not in got

@@ -284,6 +284,22 @@ RANKS = frozenset("deputy assistant associate junior shadow acting parliamentary
 MEMBER_WORDS = frozenset("member members mp mpp mla mna mha msp ms am td representative".split())
 
 
+# Nouns for a kind of organisation: "an anti-Conservative organization, Unifor," names an organisation.
+ORG_KINDS = frozenset("organization organisation organizations organisations union unions company companies "
+                      "firm firms group groups agency agencies charity charities party parties bank banks "
+                      "newspaper newspapers broadcaster broadcasters network networks nonprofit ngo".split())
+
+
+def _relative_who(doc: Doc, ent: Span) -> bool:
+    """Whether "who" or "whose" follows the name, a comma between: people take "who", organisations "which"."""
+    return ent.end + 1 < len(doc) and doc[ent.end].text == "," and doc[ent.end + 1].lower_ in {"who", "whose"}
+
+
+def _after_kind(doc: Doc, ent: Span) -> bool:
+    """Whether the name stands in apposition to a noun for a kind of organisation, comma between."""
+    return ent.start >= 2 and doc[ent.start - 1].text == "," and doc[ent.start - 2].lower_ in ORG_KINDS
+
+
 def _after_kin(doc: Doc, ent: Span) -> bool:
     """Whether a kinship word comes right before the name, a comma allowed between."""
     i = ent.start - 1
@@ -389,6 +405,10 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
         return None  # "COVID": people's names are not written in capitals outside headings
     if label in {"ORG", "GPE"} and len(ent) == 1 and _after_kin(doc, ent):
         label = "PERSON"  # "his brother, Terrence", "born to parents Adam and …"
+    if label == "ORG" and _relative_who(doc, ent) and not any(t.text in ORG_CUES for t in ent):
+        label = "PERSON"  # "and Huw Morris, who is group director"
+    if label == "PERSON" and _after_kind(doc, ent):
+        label = "ORG"  # "an anti-Conservative organization, Unifor,"
     if label == "PERSON" and any(t.text in ORG_CUES for t in ent) and len(ent) > 1:
         label = "ORG"  # "Ontario Power Generation", "Vancouver Sun": organisation cues win
     affiliated = label in {"PERSON", "ORG"} and _affiliation(doc, ent)
