@@ -9,7 +9,6 @@ the longest well-formed span: a country or place inside a longer organisation or
 
 from __future__ import annotations
 
-import functools
 import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -18,6 +17,8 @@ from spacy.tokens import Doc, Span
 
 from ..ingest.speakers import HONORIFICS, is_postnominal, is_role_label
 from .components import (PERSON, SPEECH_VERBS, TITLES, OUR_TYPES, _dedupe, _trim, doc_text, in_caps_line)
+from .cues import (COMPASS, DETERMINERS, after_kin, after_kind, coordinated_person, district, portfolio,
+                   relative_who, capitalised as _capitalised, districts, language_names)
 from .recognise import CHEM_SPANS, MODEL_SPANS
 from .words import CHEM_SUFFIX, LOOKALIKES, STRONG_SUFFIX, inflection_bases, english_compound, english_word, not_nouns
 from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, chem_lexicon, load_gazetteer, place_names, slug
@@ -63,11 +64,6 @@ COUNTRY_PREFIXES = frozenset({"U.S.", "US", "U.K.", "UK", "EU", "UN", "U.N."})
 
 def _is_connector(tok) -> bool:
     return tok.lower_ in CONNECTORS
-
-
-def _capitalised(tok) -> bool:
-    """A word written with a capital: part of a proper name."""
-    return tok.text[:1].isupper() and any(c.isalpha() for c in tok.text)
 
 
 def well_formed(span: Span) -> bool:
@@ -180,7 +176,7 @@ def cue_organisations(doc: Doc) -> list[Span]:
             start += 1
         run = doc[start:run.end]
         if len(run) >= 2 and any(t.text not in ORG_CUES for t in run if _capitalised(t)) \
-                and not _portfolio(doc, run):
+                and not portfolio(doc, run):
             out.append(Span(doc, run.start, run.end, label=ACTOR, span_id="org:" + slug(run.text)))
     return out
 
@@ -202,34 +198,6 @@ def place_after_preposition(doc: Doc) -> list[Span]:
                 and load_gazetteer().resolve(tok.text) is None:
             end = tok.i + 2 if tok.i + 1 < len(doc) and doc[tok.i + 1].text in COMPASS else tok.i + 1
             out.append(Span(doc, tok.i, end, label=REGION, span_id="region:" + slug(doc[tok.i:end].text)))
-    return out
-
-
-_DISTRICT_CUE = re.compile(r"(?i:\b(?:member|MP|MPP|MLA|MNA|MHA|MSP) for|\b(?:riding|constituency) of)\s+[A-Z]")
-COMPASS = frozenset({"North", "South", "East", "West", "Centre", "Center", "Central"})
-
-
-def districts(doc: Doc) -> list[Span]:
-    """Electoral districts named after "the member for", "the MP for", "the riding of": the
-    capitalised words that follow, hyphenated parts and a compass word included ("Brampton North",
-    "Chatham-Kent"), whether or not the model or the city list knows them."""
-    out: list[Span] = []
-    if not _DISTRICT_CUE.search(doc_text(doc)):
-        return out
-    for tok in doc[2:]:
-        if not (_capitalised(tok) and tok.is_alpha and _district(doc, doc[tok.i:tok.i + 1])):
-            continue
-        j = tok.i + 1
-        while j < len(doc) and j - tok.i < 6 and (
-                _capitalised(doc[j]) and doc[j].is_alpha
-                or doc[j].text in {"-", "—", "–"} and not doc[j - 1].whitespace_
-                and j + 1 < len(doc) and _capitalised(doc[j + 1])):
-            j += 1
-        span = doc[tok.i:j]
-        rec = load_gazetteer().resolve(span.text)
-        if rec is None or rec.type == REGION:
-            out.append(Span(doc, span.start, span.end, label=REGION,
-                            span_id=rec.id if rec else "region:" + slug(span.text)))
     return out
 
 
@@ -264,91 +232,6 @@ def _affiliation(doc: Doc, ent: Span) -> bool:
     if ent.start < 2 or doc[ent.start - 1].lower_ != "at" or _strong_person_cue(doc, ent):
         return False
     return any(t.lower_ in AFFILIATIONS for t in doc[max(0, ent.start - 4):ent.start - 1])
-
-
-# Words for kin before a name ("Mr. Floyd's brother, Terrence", "born to parents Adam and …"):
-# what follows is a person, whatever the model or a list of towns says.
-KINSHIP = frozenset(
-    "brother brothers sister sisters son sons daughter daughters father mother parents parent wife "
-    "husband partner widow widower uncle aunt nephew niece cousin grandson granddaughter grandfather "
-    "grandmother grandchild grandchildren children child".split())
-# Determiners before a one-word name make it a thing ("the Bill", "this Bill"), not a person
-# ("that" is left out: "… said that Okafor had").
-DETERMINERS = frozenset("the this these those a an each every".split())
-# Holders of a portfolio: "Minister of Digital Government", "Minister for Health and Social
-# Services" name a post, and the portfolio after of/for is no organisation of its own.
-PORTFOLIO_HOLDERS = frozenset("minister ministers secretary secretaries critic spokesperson "
-                              "spokesman spokeswoman".split())
-RANKS = frozenset("deputy assistant associate junior shadow acting parliamentary".split())
-# Titles of a member of a legislature: "the member for Brampton North" names an electoral district.
-MEMBER_WORDS = frozenset("member members mp mpp mla mna mha msp ms am td representative".split())
-
-
-# Nouns for a kind of organisation: "an anti-Conservative organization, Unifor," names an organisation.
-ORG_KINDS = frozenset("organization organisation organizations organisations union unions company companies "
-                      "firm firms group groups agency agencies charity charities party parties bank banks "
-                      "newspaper newspapers broadcaster broadcasters network networks nonprofit ngo".split())
-
-
-def _relative_who(doc: Doc, ent: Span) -> bool:
-    """Whether "who" or "whose" follows the name, a comma between: people take "who", organisations "which"."""
-    return ent.end + 1 < len(doc) and doc[ent.end].text == "," and doc[ent.end + 1].lower_ in {"who", "whose"}
-
-
-def _after_kind(doc: Doc, ent: Span) -> bool:
-    """Whether the name stands in apposition to a noun for a kind of organisation, comma between."""
-    return ent.start >= 2 and doc[ent.start - 1].text == "," and doc[ent.start - 2].lower_ in ORG_KINDS
-
-
-def _after_kin(doc: Doc, ent: Span) -> bool:
-    """Whether a kinship word comes right before the name, a comma allowed between."""
-    i = ent.start - 1
-    if i >= 0 and doc[i].text == ",":
-        i -= 1
-    return i >= 0 and doc[i].lower_ in KINSHIP
-
-
-def _coordinated_person(doc: Doc, ent: Span) -> bool:
-    """Whether the model read a multi-word person right beside the name, across "and" or a comma
-    ("Adam and Carina Huby"): a name in a list of people is one of them."""
-    for other in doc.spans.get(MODEL_SPANS, ()):
-        if other.label_ == "PERSON" and len(other) > 1 and (
-                other.start == ent.end + 1 and doc[ent.end].lower_ in {"and", ","}
-                or other.end == ent.start - 1 and doc[other.end].lower_ in {"and", ","}):
-            return True
-    return False
-
-
-def _portfolio(doc: Doc, ent: Span) -> bool:
-    """Whether a span is a post ("Minister of Digital Government") or the portfolio of one ("Minister
-    for [Education]", "Minister for Health and [Social Services]")."""
-    k = ent.start
-    while k < ent.end - 1 and doc[k].lower_ in RANKS:
-        k += 1  # "Deputy Minister for Health and Social Services"
-    if doc[k].lower_ in PORTFOLIO_HOLDERS and ent.end - k > 2 and doc[k + 1].lower_ in {"of", "for"}:
-        return True
-    i = ent.start - 1
-    while i > 0 and (_capitalised(doc[i]) and doc[i].lower_ not in PORTFOLIO_HOLDERS
-                     or doc[i].lower_ in {"and", "&"}) and ent.start - i < 8:
-        i -= 1  # back over the portfolio's earlier words
-    return i > 0 and doc[i].lower_ in {"of", "for"} and doc[i - 1].lower_ in PORTFOLIO_HOLDERS
-
-
-def _district(doc: Doc, ent: Span) -> bool:
-    """Whether a span names an electoral district: "the member for X", "the MP for X", "the riding of X"."""
-    if ent.start < 2:
-        return False
-    prep, word = doc[ent.start - 1].lower_, doc[ent.start - 2].lower_
-    return prep == "for" and word in MEMBER_WORDS or prep == "of" and word in {"riding", "constituency"}
-
-
-@functools.lru_cache(maxsize=1)
-def language_names() -> frozenset[str]:
-    """One-word names of the ISO 639-1 languages (pycountry): "from Welsh to English" names no actor."""
-    import pycountry
-
-    return frozenset(lang.name for lang in pycountry.languages
-                     if hasattr(lang, "alpha_2") and " " not in lang.name)
 
 
 def _title_word_follows(doc: Doc, ent: Span) -> bool:
@@ -389,9 +272,9 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
         return None  # a capitalised first word ("Bulk", "Chemical") is usually not a name
     if label == "PERSON" and (is_role_label(text) or all(t.lower_.rstrip(".") in HONORIFICS for t in ent)):
         return None  # "Mr. Chair": a role or a title, not a name
-    if label in {"PERSON", "ORG", "GPE"} and _district(doc, ent):
+    if label in {"PERSON", "ORG", "GPE"} and district(doc, ent):
         return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
-    if label in {"PERSON", "ORG"} and _portfolio(doc, ent):
+    if label in {"PERSON", "ORG"} and portfolio(doc, ent):
         return None
     if label in {"PERSON", "ORG"} and len(ent) == 1 and text in language_names() \
             and gaz.resolve(text) is None and not _strong_person_cue(doc, ent):
@@ -403,11 +286,11 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
         return None  # "(Wales) Bill", "Finance Bill": the end of a law's title
     if label == "PERSON" and all(t.text.isupper() for t in ent if t.is_alpha):
         return None  # "COVID": people's names are not written in capitals outside headings
-    if label in {"ORG", "GPE"} and len(ent) == 1 and _after_kin(doc, ent):
+    if label in {"ORG", "GPE"} and len(ent) == 1 and after_kin(doc, ent):
         label = "PERSON"  # "his brother, Terrence", "born to parents Adam and …"
-    if label == "ORG" and _relative_who(doc, ent) and not any(t.text in ORG_CUES for t in ent):
+    if label == "ORG" and relative_who(doc, ent) and not any(t.text in ORG_CUES for t in ent):
         label = "PERSON"  # "and Huw Morris, who is group director"
-    if label == "PERSON" and _after_kind(doc, ent):
+    if label == "PERSON" and after_kind(doc, ent):
         label = "ORG"  # "an anti-Conservative organization, Unifor,"
     if label == "PERSON" and any(t.text in ORG_CUES for t in ent) and len(ent) > 1:
         label = "ORG"  # "Ontario Power Generation", "Vancouver Sun": organisation cues win
@@ -416,8 +299,8 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
         label = "ORG"  # "a graduate student at Simon Fraser", "studied at Oxford": an institution
     rec = gaz.resolve(text)
     if label in {"PERSON", "ORG"} and rec is None and text in place_names() and not affiliated \
-            and text.lower() not in DIRECTIONS and not _after_kin(doc, ent) \
-            and not (label == "PERSON" and _coordinated_person(doc, ent)) \
+            and text.lower() not in DIRECTIONS and not after_kin(doc, ent) \
+            and not (label == "PERSON" and coordinated_person(doc, ent)) \
             and not _strong_person_cue(doc, ent) and not any(t.text in ORG_CUES for t in ent):
         # "Pickering" is a town: a place name is not a person or a company unless the text says so.
         return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
