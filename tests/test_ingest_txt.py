@@ -225,3 +225,15 @@ def test_looks_like_transcript(lines, expected):
     from pipeline.ingest.txt import looks_like_transcript
 
     assert looks_like_transcript(lines) is expected
+
+
+def test_person_name_of_a_label_is_the_name_only():
+    from pipeline.ingest.speakers import person_name
+
+    assert person_name("Hon. Rosa Lindqvist (Kelowna—Lake Country, CPC)") == "Rosa Lindqvist"
+    assert person_name("Owain Pritchard-Jones MS") == "Owain Pritchard-Jones"
+    assert person_name("The Acting Chair (Mrs. Nadia Okoro (Red Deer, Lib.))") == "Nadia Okoro"
+    assert person_name("Right Hon. Marc Tremblay") == "Marc Tremblay"
+    assert person_name("Sir Alan Dobbs QC") == "Alan Dobbs"
+    assert person_name("Priya Raman, PhD") == "Priya Raman"
+    assert person_name("Dr. Kim AM") == "Kim AM"  # one word left: nothing is cut from it

