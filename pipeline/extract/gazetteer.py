@@ -153,7 +153,10 @@ def load_gazetteer() -> Gazetteer:
 
 def _add_territories(gaz: Gazetteer, codes: set[str], skip: set[str]) -> None:
     """ISO 3166-1 entries that are no sovereign state (Hong Kong, Puerto Rico, Greenland) as REGION
-    'territory', region:<slug of the name>; a territory regions.json already lists keeps its record."""
+    'territory'; a territory regions.json already lists keeps its record.
+
+    The id stays the ISO alpha-3 code these places had when they were read as countries, so that
+    the ids in archived entities.json files do not change; only their type is corrected."""
     for c in pycountry.countries:
         if c.alpha_3 not in codes:
             continue
@@ -163,7 +166,7 @@ def _add_territories(gaz: Gazetteer, codes: set[str], skip: set[str]) -> None:
         if known is None and not names:
             continue  # "Virgin Islands, British": only a listing name, nothing to match
         rec = known if known is not None and known.type == REGION else \
-            Record(REGION, "territory", "region:" + slug(names[0]), names[0])
+            Record(REGION, "territory", c.alpha_3, names[0])
         gaz.add(rec, names)
 
 
