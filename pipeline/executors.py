@@ -1,0 +1,292 @@
+"""Executors: where briefing jobs run, behind one interface — a local pool of worker processes, or a Dask cluster."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+import uuid
+import warnings
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Callable, Iterator, Protocol
+
+from .errors import PipelineError
+from .jobs import Job, JobResult
+from .workers import start_worker
+
+Run = Callable[[Job], JobResult]
+# How long a Dask build waits to reach the scheduler, and for a first worker, before it says it cannot.
+CONNECT_SECONDS = 10.0
+WORKERS_SECONDS = 30.0
+# A Dask build whose cluster keeps no worker this long fails its remaining briefings rather than wait forever.
+NO_WORKER_SECONDS = 120.0
+POLL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class JobLost:
+    """A job that returned no result: its worker died, or the cluster lost it; `reason` says how."""
+
+    reason: str
+
+
+class Executor(Protocol):
+    """Runs jobs and hands back each one's result (or how it was lost) as it completes."""
+
+    slots: int
+    """How many jobs it runs at once (the driver keeps about twice that many submitted)."""
+
+    def submit(self, job: Job) -> None:
+        """Queue a job."""
+
+    def completed(self) -> Iterator[tuple[Job, JobResult | JobLost]]:
+        """Each submitted job with its result, as they complete, until none is left (jobs submitted meanwhile included)."""
+
+    def close(self) -> None:
+        """Stop the workers (a local pool) or let go of the cluster (Dask); idempotent."""
+
+
+def warm_worker(need_nlp: bool) -> None:
+    """Worker start-up: import the renderer and every reader's libraries, and load the spaCy model when needed."""
+    from . import render  # noqa: F401  (imports WeasyPrint)
+    from .ingest import READERS
+
+    for suffix in READERS:  # import every reader's libraries (pypdf, python-docx, ...) now, not mid-build
+        READERS[suffix]
+    if need_nlp:
+        from .extract import load_nlp
+
+        load_nlp()
+
+
+def _serve(conn: Connection, parent: int, state_dir: str, warm: Callable[..., None], warm_args: tuple, run: Run) -> None:
+    """A local worker's loop: die with the build, warm up, then run each job received until told to stop."""
+    start_worker(parent, state_dir, warm, warm_args)
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:  # the build closed its end
+            return
+        if job is None:
+            return
+        conn.send(run(job))
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    job: Job | None = None
+
+
+class LocalPool:
+    """Worker processes started with spawn on this machine; `jobs` of 1 (or a single job) runs in this process.
+
+    Each worker runs one job at a time over its own pipe, so a worker that dies (killed, out of
+    memory) fails exactly the job it held and is replaced. (concurrent.futures' pool marks every
+    pending job broken when one worker dies, and cannot say which job it was running.)
+    """
+
+    def __init__(self, run: Run, jobs: int, state_dir: str, warm: Callable[..., None] = warm_worker,
+                 warm_args: tuple = (), progress: Callable[[str], None] | None = None):
+        self.run, self.slots, self.state_dir = run, max(1, jobs), state_dir
+        self.warm, self.warm_args, self.progress = warm, warm_args, progress
+        self.queue: list[Job] = []
+        self.workers: list[_Worker] = []
+        self.context = multiprocessing.get_context("spawn")
+
+    def submit(self, job: Job) -> None:
+        """Queue a job; it goes to the first idle worker."""
+        self.queue.append(job)
+
+    def completed(self) -> Iterator[tuple[Job, JobResult | JobLost]]:
+        """Each job with its result, in this process when one worker is enough, else from the workers."""
+        if self.slots == 1 or (len(self.queue) <= 1 and not self.workers):
+            while self.queue:
+                job = self.queue.pop(0)
+                yield job, self.run(job)
+            return
+        while self.queue or any(w.job for w in self.workers):
+            self._dispatch()
+            busy = [w for w in self.workers if w.job is not None]
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            for worker in busy:
+                if worker.conn not in ready and worker.process.sentinel not in ready:
+                    continue
+                job, worker.job = worker.job, None
+                yield job, self._receive(worker)
+
+    def _dispatch(self) -> None:
+        """Start workers up to the number of jobs that can run, and give each idle one the next job."""
+        self.workers = [w for w in self.workers if w.job is not None or w.process.is_alive()]
+        wanted = min(self.slots, len(self.queue) + sum(1 for w in self.workers if w.job))
+        if len(self.workers) < wanted and self.progress and not self.workers:
+            self.progress(f"starting {wanted} workers")  # they take seconds to start: say so rather than sit silent
+        while len(self.workers) < wanted:
+            ours, theirs = self.context.Pipe()
+            process = self.context.Process(target=_serve, daemon=True, name="briefing-worker",
+                                           args=(theirs, os.getpid(), self.state_dir, self.warm, self.warm_args, self.run))
+            process.start()
+            theirs.close()
+            self.workers.append(_Worker(process, ours))
+        for worker in self.workers:
+            if worker.job is None and self.queue:
+                worker.job = self.queue.pop(0)
+                try:
+                    worker.conn.send(worker.job)
+                except OSError:  # it died before taking the job: the wait above sees its sentinel
+                    pass
+
+    def _receive(self, worker: _Worker) -> JobResult | JobLost:
+        """The worker's result, or how it died (it is then dropped, and replaced at the next dispatch)."""
+        try:
+            if worker.conn.poll():
+                return worker.conn.recv()
+        except (EOFError, OSError):
+            pass
+        worker.process.join(5)
+        if worker.process.is_alive():  # its pipe broke but it lives on: it can take no other job
+            worker.process.kill()
+            worker.process.join()
+        worker.conn.close()
+        code = worker.process.exitcode
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
+            how = f"was killed by {name}" + (" (out of memory?)" if code == -signal.SIGKILL else "")
+        else:
+            how = f"exited with status {code}"
+        return JobLost(f"its worker process {worker.process.pid} {how}")
+
+    def close(self) -> None:
+        """Tell every worker to stop, then end those that do not."""
+        for worker in self.workers:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+        for worker in self.workers:
+            worker.process.join(10)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        self.workers = []
+
+    def __enter__(self) -> LocalPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class DaskExecutor:
+    """Jobs run on an existing Dask distributed cluster (scheduler and workers started with Dask's own CLI).
+
+    Jobs must be self-contained (jobs.ship): a cluster worker may not share the project's disk.
+    Dask pickles the jobs and results as its transport; the project never unpickles its own files.
+    """
+
+    def __init__(self, address: str, run: Run, warm: Callable[..., None] | None = warm_worker, warm_args: tuple = (),
+                 connect_seconds: float = CONNECT_SECONDS, workers_seconds: float = WORKERS_SECONDS):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise PipelineError("--dask needs Dask's distributed scheduler: pip install '.[dask]' "
+                                "(or pip install 'dask[distributed]')") from None
+        self.address, self.run = address, run
+        try:
+            self.client = Client(address, timeout=connect_seconds, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise PipelineError(f"cannot reach the Dask scheduler at {address}: {' '.join(str(exc).split())} "
+                                "(start one with `dask scheduler`, then `dask worker ADDRESS` on each machine)") from None
+        try:
+            self.client.wait_for_workers(1, timeout=workers_seconds)
+        except (OSError, TimeoutError) as exc:
+            self.client.close()
+            raise PipelineError(f"the Dask scheduler at {address} has no worker ({' '.join(str(exc).split())}): "
+                                f"start one with `dask worker {address}`") from None
+        self.slots = max(1, sum(self.client.nthreads().values()))
+        if warm is not None:  # each worker loads the renderer and spaCy once, before the first job rather than in it
+            try:
+                self.client.run(warm, *warm_args)
+            except Exception:  # a worker that fails to warm up fails its jobs, each reported
+                pass
+        self.futures: dict[Any, Job] = {}
+
+    def submit(self, job: Job) -> None:
+        """Send a job to the cluster under a key naming its briefing."""
+        with warnings.catch_warnings():
+            # Large jobs (slides, templates, cached parses) are the point; the driver bounds how many are in flight.
+            warnings.filterwarnings("ignore", message=".*[Ll]arge graph.*")
+            future = self.client.submit(self.run, job, key=f"briefing-{job.slug}-{uuid.uuid4().hex[:12]}", pure=False)
+        self.futures[future] = job
+
+    def completed(self) -> Iterator[tuple[Job, JobResult | JobLost]]:
+        """Each job with its result as it completes; a lost worker or scheduler fails the jobs it held."""
+        from distributed import wait as dask_wait
+
+        idle_since: float | None = None
+        while self.futures:
+            try:
+                done, _ = dask_wait(list(self.futures), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                done = set()
+            for future in done:
+                job = self.futures.pop(future)
+                yield job, self._outcome(future)
+            if done or self._has_workers():
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since >= NO_WORKER_SECONDS:  # rather than wait forever for a worker
+                for future, job in list(self.futures.items()):
+                    del self.futures[future]
+                    future.cancel()
+                    yield job, JobLost(f"lost on the Dask cluster at {self.address}: no worker (or no scheduler) "
+                                       f"for {NO_WORKER_SECONDS:.0f} s")
+
+    def _outcome(self, future) -> JobResult | JobLost:
+        """The future's result, or why there is none, in words naming Dask's reason."""
+        try:
+            if future.status == "finished":
+                return future.result()
+            exc = future.exception() if future.status == "error" else None
+            reason = f"{type(exc).__name__}: {exc}" if exc is not None else f"the job was {future.status}"
+        except Exception as exc:  # the scheduler went away, the result cannot be fetched, ...
+            reason = f"{type(exc).__name__}: {exc}"
+        finally:
+            future.release()
+        return JobLost(f"lost on the Dask cluster at {self.address}: {' '.join(reason.split())[:500]}")
+
+    def _has_workers(self) -> bool:
+        """True when the scheduler answers and has at least one worker."""
+        try:
+            return bool(self.client.scheduler_info(n_workers=-1).get("workers"))
+        except Exception:  # the scheduler does not answer
+            return False
+
+    def close(self) -> None:
+        """Cancel what is left and close the connection to the scheduler (the cluster keeps running)."""
+        if self.futures:
+            try:
+                self.client.cancel(list(self.futures))
+            except Exception:
+                pass
+            self.futures.clear()
+        self.client.close()
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_executor(run: Run, *, jobs: int, state_dir: str, dask_address: str | None = None, need_nlp: bool = False,
+                  progress: Callable[[str], None] | None = None) -> LocalPool | DaskExecutor:
+    """The executor a build runs its jobs on: the Dask cluster at `dask_address`, else a local pool of `jobs` workers."""
+    if dask_address:
+        return DaskExecutor(dask_address, run, warm_worker, (need_nlp,))
+    return LocalPool(run, jobs, state_dir, warm_worker, (need_nlp,), progress)
