@@ -17,7 +17,7 @@ from . import __version__
 from .config import Config, find_briefings, load_briefing, template_dirs
 from .boundary import digest_inside
 from .errors import PipelineError, SourceError, describe_os_error
-from .executors import JobLost, open_executor, warm_worker  # noqa: F401  (warm_worker: for watch and the benches)
+from .executors import Executor, JobLost, open_executor, warm_worker  # noqa: F401  (warm_worker: for watch and the benches)
 from .fonts import FONT_DISTRIBUTIONS, font_subsetter
 from .ingest import ReadOptions, ingest_briefing, list_sources, read_source
 from .jobs import Job, JobCache, JobResult, Plan, check_result, environment_matches, make_job, result_paths_back, workspace, write_result
@@ -151,6 +151,11 @@ def package_versions() -> dict[str, str]:
 
 def environment_keys(config: Config) -> dict[str, str]:
     """Fingerprints shared by every briefing: the code of each stage, library versions, templates."""
+    return {**code_keys(), "templates": tree_digest(template_dirs(config))}
+
+
+def code_keys() -> dict[str, str]:
+    """Fingerprints of the code of each stage and of the library versions."""
     versions = package_versions()
     code = {}
     for stage, parts in STAGE_CODE.items():
@@ -159,11 +164,7 @@ def environment_keys(config: Config) -> dict[str, str]:
             tree_digest([p for p in paths if p.is_dir()]),
             [file_digest(p) for p in paths if p.is_file()],
         )
-    return {
-        **{f"code:{stage}": key for stage, key in code.items()},
-        "versions": fingerprint(versions),
-        "templates": tree_digest(template_dirs(config)),
-    }
+    return {**{f"code:{stage}": key for stage, key in code.items()}, "versions": fingerprint(versions)}
 
 
 def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
@@ -416,10 +417,8 @@ def run_job(job: Job) -> JobResult:
         return result_paths_back(result, space)
 
 
-@functools.lru_cache(maxsize=1)
-def worker_environment() -> dict[str, str]:
-    """This process's code and library fingerprints, computed once: the code a worker has loaded does not change."""
-    return environment_keys(None)
+# A worker's code and library fingerprints, computed once: the code a worker has loaded does not change.
+worker_environment = functools.lru_cache(maxsize=1)(code_keys)
 
 
 def parses_cached(cache: JobCache, plan: Plan) -> tuple[bool, set[str]]:
@@ -452,38 +451,34 @@ def default_jobs(config: Config) -> int:
     return config.jobs or os.cpu_count() or 1
 
 
-def run_plans(plans: list[tuple[Plan, BriefingState | None]], state_dir: Path, out_root: Path, jobs: int,
-              progress: Callable[[int, int, str], None] | None, reuse: bool = True, dask_address: str | None = None,
-              env: dict[str, str] | None = None) -> list[Outcome]:
-    """Run the plans on the executor (a local pool, or the Dask cluster at `dask_address`); this process writes every result."""
+def run_plans(plans: list[tuple[Plan, BriefingState | None]], executor: Executor, state_dir: Path, out_root: Path,
+              progress: Callable[[int, int, str], None] | None, reuse: bool = True,
+              cluster_env: dict[str, str] | None = None) -> list[Outcome]:
+    """Run the plans on the executor, self-contained when `cluster_env` is given; this process writes every result."""
     if not plans:
         return []
     cache = Cache(state_dir)
+    total, outcomes, waiting, in_flight = len(plans), [], list(plans), 0
     # Loading spaCy costs seconds per worker: only when some briefing's entities are not cached.
-    need_nlp = any(not (reuse and cache.has("extract", plan.keys["extract"])) for plan, _ in plans)
-    total, outcomes, waiting = len(plans), [], list(plans)
-    started = (lambda message: progress(0, total, message)) if progress else None
-    with open_executor(run_job, jobs=min(jobs, total), state_dir=str(state_dir), dask_address=dask_address,
-                       need_nlp=need_nlp, progress=started) as executor:
-        in_flight = 0
-        while waiting or in_flight:
-            # A bounded window in flight: a cluster build never holds every job's files at once.
-            while waiting and in_flight < 2 * executor.slots:
-                plan, previous = waiting.pop(0)
-                try:
-                    executor.submit(make_job(plan, previous, reuse, out_root / plan.briefing.slug, cache,
-                                             env if dask_address else None, parses_cached))
-                    in_flight += 1
-                except (PipelineError, OSError) as exc:
-                    error = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
-                    outcomes.append(Outcome(plan.briefing.slug, "failed", error=error))
-            for job, result in executor.completed():
-                in_flight -= 1
-                if progress:
-                    progress(len(outcomes) + 1, total, job.slug)
-                outcomes.append(finish(job, result, out_root / job.slug, cache))
-                if waiting:
-                    break  # top the window up
+    executor.prepare(any(not (reuse and cache.has("extract", plan.keys["extract"])) for plan, _ in plans),
+                     (lambda message: progress(0, total, message)) if progress else None)
+    while waiting or in_flight:
+        # A bounded window in flight: a cluster build never holds every job's files at once.
+        while waiting and in_flight < 2 * executor.slots:
+            plan, previous = waiting.pop(0)
+            try:
+                executor.submit(make_job(plan, previous, reuse, out_root / plan.briefing.slug, cache, cluster_env, parses_cached))
+                in_flight += 1
+            except (PipelineError, OSError) as exc:
+                error = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+                outcomes.append(Outcome(plan.briefing.slug, "failed", error=error))
+        for job, result in executor.completed():
+            in_flight -= 1
+            if progress:
+                progress(len(outcomes) + 1, total, job.slug)
+            outcomes.append(finish(job, result, out_root / job.slug, cache))
+            if waiting:
+                break  # top the window up
     return outcomes
 
 
@@ -500,7 +495,9 @@ def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, job
     out_root = config.root / config.outputs_dir
     state_dir = out_root / ".state"
     folders = find_briefings(config, slugs)
-    with project_lock(state_dir, notify):
+    # A cluster that cannot be reached (or has no worker) is an error before anything is touched.
+    executor = open_executor(run_job, jobs=jobs or default_jobs(config), state_dir=str(state_dir), dask_address=dask_address)
+    with executor, project_lock(state_dir, notify):
         remove_stale_temporaries(out_root)
         state = load_state(state_dir)
         outcomes = [] if slugs or not remove else remove_deleted(state, {f.name for f in folders}, out_root)
@@ -523,8 +520,8 @@ def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, job
                 outcomes.append(Outcome(folder.name, "unchanged", keys=plan.keys, warnings=tuple(previous.warnings)))
             else:
                 todo.append((plan, None if force else previous))
-        for outcome in run_plans(todo, state_dir, out_root, jobs or default_jobs(config), progress, reuse=not force,
-                                 dask_address=dask_address, env=env):
+        for outcome in run_plans(todo, executor, state_dir, out_root, progress, reuse=not force,
+                                 cluster_env=env if dask_address else None):
             if outcome.status == "built":
                 state.briefings[outcome.slug] = BriefingState(dict(outcome.keys), dict(outcome.outputs),
                                                               list(outcome.warnings), list(outcome.render_warnings))

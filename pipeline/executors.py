@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 import time
 import uuid
 import warnings
@@ -37,6 +38,9 @@ class Executor(Protocol):
 
     slots: int
     """How many jobs it runs at once (the driver keeps about twice that many submitted)."""
+
+    def prepare(self, need_nlp: bool, say: Callable[[str], None] | None = None) -> None:
+        """Get the workers ready for jobs (`need_nlp`: they load spaCy too); `say` tells a waiting editor why."""
 
     def submit(self, job: Job) -> None:
         """Queue a job."""
@@ -89,13 +93,17 @@ class LocalPool:
     pending job broken when one worker dies, and cannot say which job it was running.)
     """
 
-    def __init__(self, run: Run, jobs: int, state_dir: str, warm: Callable[..., None] = warm_worker,
-                 warm_args: tuple = (), progress: Callable[[str], None] | None = None):
-        self.run, self.slots, self.state_dir = run, max(1, jobs), state_dir
-        self.warm, self.warm_args, self.progress = warm, warm_args, progress
+    def __init__(self, run: Run, jobs: int, state_dir: str, warm: Callable[..., None] = warm_worker):
+        self.run, self.slots, self.state_dir, self.warm = run, max(1, jobs), state_dir, warm
+        self.warm_args: tuple = (False,)
+        self.say: Callable[[str], None] | None = None
         self.queue: list[Job] = []
         self.workers: list[_Worker] = []
         self.context = multiprocessing.get_context("spawn")
+
+    def prepare(self, need_nlp: bool, say: Callable[[str], None] | None = None) -> None:
+        """Workers started from now on warm up with `need_nlp`; `say` announces their start."""
+        self.warm_args, self.say = (need_nlp,), say
 
     def submit(self, job: Job) -> None:
         """Queue a job; it goes to the first idle worker."""
@@ -122,8 +130,8 @@ class LocalPool:
         """Start workers up to the number of jobs that can run, and give each idle one the next job."""
         self.workers = [w for w in self.workers if w.job is not None or w.process.is_alive()]
         wanted = min(self.slots, len(self.queue) + sum(1 for w in self.workers if w.job))
-        if len(self.workers) < wanted and self.progress and not self.workers:
-            self.progress(f"starting {wanted} workers")  # they take seconds to start: say so rather than sit silent
+        if len(self.workers) < wanted and self.say and not self.workers:
+            self.say(f"starting {wanted} workers")  # they take seconds to start: say so rather than sit silent
         while len(self.workers) < wanted:
             ours, theirs = self.context.Pipe()
             process = self.context.Process(target=_serve, daemon=True, name="briefing-worker",
@@ -181,6 +189,19 @@ class LocalPool:
         self.close()
 
 
+_ONE_JOB = threading.Lock()
+
+
+def _run_alone(run: Run, job: Job) -> JobResult:
+    """Run a job while no other runs in this process: a Dask worker with several threads still builds one at a time.
+
+    The stages hold process-wide state (the spaCy model, WeasyPrint's font hooks) that was never meant
+    to be shared between threads; `dask worker --nthreads 1 --nworkers N` uses the cores instead.
+    """
+    with _ONE_JOB:
+        return run(job)
+
+
 class DaskExecutor:
     """Jobs run on an existing Dask distributed cluster (scheduler and workers started with Dask's own CLI).
 
@@ -188,8 +209,7 @@ class DaskExecutor:
     Dask pickles the jobs and results as its transport; the project never unpickles its own files.
     """
 
-    def __init__(self, address: str, run: Run, warm: Callable[..., None] | None = warm_worker, warm_args: tuple = (),
-                 connect_seconds: float = CONNECT_SECONDS, workers_seconds: float = WORKERS_SECONDS):
+    def __init__(self, address: str, run: Run, warm: Callable[..., None] | None = warm_worker):
         try:
             from distributed import Client
         except ImportError:
@@ -197,30 +217,39 @@ class DaskExecutor:
                                 "(or pip install 'dask[distributed]')") from None
         self.address, self.run = address, run
         try:
-            self.client = Client(address, timeout=connect_seconds, set_as_default=False)
+            self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             raise PipelineError(f"cannot reach the Dask scheduler at {address}: {' '.join(str(exc).split())} "
                                 "(start one with `dask scheduler`, then `dask worker ADDRESS` on each machine)") from None
         try:
-            self.client.wait_for_workers(1, timeout=workers_seconds)
+            self.client.wait_for_workers(1, timeout=WORKERS_SECONDS)
         except (OSError, TimeoutError) as exc:
             self.client.close()
             raise PipelineError(f"the Dask scheduler at {address} has no worker ({' '.join(str(exc).split())}): "
                                 f"start one with `dask worker {address}`") from None
         self.slots = max(1, sum(self.client.nthreads().values()))
-        if warm is not None:  # each worker loads the renderer and spaCy once, before the first job rather than in it
-            try:
-                self.client.run(warm, *warm_args)
-            except Exception:  # a worker that fails to warm up fails its jobs, each reported
-                pass
+        self.warm = warm
         self.futures: dict[Any, Job] = {}
 
+    def prepare(self, need_nlp: bool, say: Callable[[str], None] | None = None) -> None:
+        """Each worker loads the renderer (and spaCy when needed) once, before the first job rather than in it."""
+        if self.warm is None:
+            return
+        if say:
+            say(f"warming up {len(self.client.nthreads())} Dask workers")
+        try:
+            self.client.run(self.warm, need_nlp)
+        except Exception:  # a worker that cannot warm up fails its jobs, each reported with its reason
+            pass
+
     def submit(self, job: Job) -> None:
-        """Send a job to the cluster under a key naming its briefing."""
+        """Send a job to the cluster under a key naming its briefing; PipelineError when the scheduler is gone."""
+        if self.client.status != "running":  # else the job would wait for a scheduler that may never come back
+            raise PipelineError(f"lost the connection to the Dask scheduler at {self.address} (client {self.client.status})")
         with warnings.catch_warnings():
             # Large jobs (slides, templates, cached parses) are the point; the driver bounds how many are in flight.
             warnings.filterwarnings("ignore", message=".*[Ll]arge graph.*")
-            future = self.client.submit(self.run, job, key=f"briefing-{job.slug}-{uuid.uuid4().hex[:12]}", pure=False)
+            future = self.client.submit(_run_alone, self.run, job, key=f"briefing-{job.slug}-{uuid.uuid4().hex[:12]}", pure=False)
         self.futures[future] = job
 
     def completed(self) -> Iterator[tuple[Job, JobResult | JobLost]]:
@@ -230,9 +259,12 @@ class DaskExecutor:
         idle_since: float | None = None
         while self.futures:
             try:
-                done, _ = dask_wait(list(self.futures), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+                with self.client.as_current():  # distributed.wait finds its client there, not in a global
+                    done, _ = dask_wait(list(self.futures), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 done = set()
+            except Exception:  # FuturesCancelledError: the scheduler went away, or cancelled them
+                done = {f for f in self.futures if f.done()}
             for future in done:
                 job = self.futures.pop(future)
                 yield job, self._outcome(future)
@@ -248,17 +280,14 @@ class DaskExecutor:
                                        f"for {NO_WORKER_SECONDS:.0f} s")
 
     def _outcome(self, future) -> JobResult | JobLost:
-        """The future's result, or why there is none, in words naming Dask's reason."""
+        """The future's result, or why there is none, in Dask's words (KilledWorker, a lost scheduler, ...)."""
         try:
-            if future.status == "finished":
-                return future.result()
-            exc = future.exception() if future.status == "error" else None
-            reason = f"{type(exc).__name__}: {exc}" if exc is not None else f"the job was {future.status}"
-        except Exception as exc:  # the scheduler went away, the result cannot be fetched, ...
-            reason = f"{type(exc).__name__}: {exc}"
+            return future.result()
+        except Exception as exc:
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+            return JobLost(f"lost on the Dask cluster at {self.address}: {reason[:500]}")
         finally:
             future.release()
-        return JobLost(f"lost on the Dask cluster at {self.address}: {' '.join(reason.split())[:500]}")
 
     def _has_workers(self) -> bool:
         """True when the scheduler answers and has at least one worker."""
@@ -284,9 +313,6 @@ class DaskExecutor:
         self.close()
 
 
-def open_executor(run: Run, *, jobs: int, state_dir: str, dask_address: str | None = None, need_nlp: bool = False,
-                  progress: Callable[[str], None] | None = None) -> LocalPool | DaskExecutor:
+def open_executor(run: Run, *, jobs: int, state_dir: str, dask_address: str | None = None) -> LocalPool | DaskExecutor:
     """The executor a build runs its jobs on: the Dask cluster at `dask_address`, else a local pool of `jobs` workers."""
-    if dask_address:
-        return DaskExecutor(dask_address, run, warm_worker, (need_nlp,))
-    return LocalPool(run, jobs, state_dir, warm_worker, (need_nlp,), progress)
+    return DaskExecutor(dask_address, run) if dask_address else LocalPool(run, jobs, state_dir)
