@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator
 
+from .archive.embed import META_FILE, TRANSCRIPT_SUFFIXES, meta_json, meta_record
 from .boundary import inside, read_inside
 from .config import Config, template_dirs
 from .errors import PipelineError, SourceError
@@ -29,8 +30,6 @@ _ENTRY = re.compile(rf"({'|'.join(CACHE_STAGES)})/([0-9a-f]{{64}})")
 _KEY = re.compile(r"[0-9a-f]{64}")
 # The bytes every entry starts with (state.encode_entry writes them so): a cheap check of each returned entry.
 _ENTRY_HEAD = '{{"format": {format}, "stage": "{stage}"'
-# A job ships the files the render embeds, and the others only when their parse is not cached.
-TRANSCRIPT_SUFFIXES = (".vtt", ".srt", ".txt")
 
 
 @dataclass(frozen=True)
@@ -167,6 +166,7 @@ def ship(job: Job, cache: Cache, parses_cached: Callable[[JobCache, Plan], tuple
     wanted = [folder / "briefing.toml", *([plan.manuscript.path] if plan.manuscript else [])]
     withheld = []
     for spec in plan.sources:
+        # The render embeds the transcripts; the others (slides) travel only when their parse is not cached.
         if spec.path.suffix.lower() in TRANSCRIPT_SUFFIXES or not (whole or str(spec.path) in parsed):
             wanted.append(spec.path)
         else:
@@ -387,8 +387,6 @@ def write_result(job: Job, result: JobResult, out_dir: Path, cache: Cache) -> di
 
     The entries come first: a briefing that failed after its spaCy pass still keeps that work.
     """
-    from .archive.embed import META_FILE, meta_json, meta_record
-
     store_entries(cache, result.cache)
     if result.error is not None:
         return {}

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def cluster():
     import dask
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as local:
             yield local.scheduler_address
 
 
@@ -114,6 +115,32 @@ def test_a_worker_killed_mid_job_fails_its_briefing_only_in_the_local_pool(make_
     assert report.slugs("built") == ["alpha"] and report.slugs("failed") == [VICTIM]
     error = next(o.error for o in report.outcomes if o.slug == VICTIM)
     assert "worker process" in error and "was killed by SIGKILL" in error, error
+
+
+def hang_on_victim(job):
+    """The build's job function, except that the victim's job never ends (tests only)."""
+    if job.slug == VICTIM:
+        threading.Event().wait()
+    return pipeline.build.run_job(job)
+
+
+def test_a_scheduler_that_goes_away_fails_the_briefings_it_held_only(make_project, monkeypatch):
+    root = make_project("basic")
+    monkeypatch.setattr(pipeline.build, "run_job", hang_on_victim)
+    local = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0")
+
+    def progress(n: int, total: int, slug: str) -> None:
+        if slug == "alpha":  # alpha is back, beta is running: the cluster goes away
+            local.close()
+
+    try:
+        report = build(load_config(root), dask_address=local.scheduler_address, progress=progress)
+    finally:
+        local.close()
+    assert report.slugs("built") == ["alpha"] and report.slugs("failed") == [VICTIM]
+    error = next(o.error for o in report.outcomes if o.slug == VICTIM)
+    assert error.startswith("worker failed: lost on the Dask cluster at tcp://"), error
+    assert (root / "outputs" / "alpha" / "alpha.pdf").is_file() and "alpha" in (root / "outputs" / ".state" / "state.json").read_text()
 
 
 def free_port() -> int:
