@@ -398,27 +398,39 @@ class BriefingRun:
 
 def run_job(job: Job) -> JobResult:
     """Build one briefing's outputs in this process (a worker's, or the build's own); errors become a failed result."""
-    with workspace(job) as space:
-        run = BriefingRun(space.plan, space.cache, job.previous, job.reuse, space.read)
-        try:
-            mismatch = environment_matches(job, worker_environment)
-            if mismatch:
-                raise PipelineError(mismatch)
-            result = run.run(job.render)
-        except PipelineError as exc:
-            result = JobResult(job.slug, error=str(exc))
-        except OSError as exc:  # disk full, permission denied, read-only folder: the path and the reason
-            result = JobResult(job.slug, error=describe_os_error(exc))
-        except Exception as exc:  # one briefing's bug must not take down the batch
-            result = JobResult(job.slug, error=f"internal error: {type(exc).__name__}: {exc}")
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kilobytes
-        # The entries made before a failure are kept too: a failed render does not cost the spaCy pass again.
-        result = replace(result, cache=dict(space.cache.new), worker=(os.getpid(), round(peak_mb, 1)))
-        return result_paths_back(result, space)
+    try:
+        with workspace(job) as space:
+            run = BriefingRun(space.plan, space.cache, job.previous, job.reuse, space.read)
+            try:
+                mismatch = environment_matches(job, worker_environment)
+                if mismatch:
+                    raise PipelineError(mismatch)
+                result = run.run(job.render)
+            except PipelineError as exc:
+                result = JobResult(job.slug, error=str(exc))
+            except OSError as exc:  # disk full, permission denied, read-only folder: the path and the reason
+                result = JobResult(job.slug, error=describe_os_error(exc))
+            except Exception as exc:  # one briefing's bug must not take down the batch
+                result = JobResult(job.slug, error=f"internal error: {type(exc).__name__}: {exc}")
+            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kilobytes
+            # The entries made before a failure are kept too: a failed render does not cost the spaCy pass again.
+            result = replace(result, cache=dict(space.cache.new), worker=(os.getpid(), round(peak_mb, 1)))
+            return result_paths_back(result, space)
+    except (PipelineError, OSError) as exc:  # the job's files could not be unpacked (a full temporary folder)
+        return JobResult(job.slug, error=describe_os_error(exc) if isinstance(exc, OSError) else str(exc))
 
 
-# A worker's code and library fingerprints, computed once: the code a worker has loaded does not change.
-worker_environment = functools.lru_cache(maxsize=1)(code_keys)
+def package_digest() -> str:
+    """One fingerprint of every file of the package but its templates (a cluster job carries the style's files)."""
+    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                   and p.relative_to(PACKAGE).parts[0] != "templates")
+    return fingerprint([(p.relative_to(PACKAGE).as_posix(), file_digest(p)) for p in files])
+
+
+@functools.lru_cache(maxsize=1)
+def worker_environment() -> dict[str, str]:
+    """This worker's code and library fingerprints, computed once: the code a process has loaded does not change."""
+    return {**code_keys(), "code:package": package_digest()}
 
 
 def parses_cached(cache: JobCache, plan: Plan) -> tuple[bool, set[str]]:
@@ -496,7 +508,8 @@ def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, job
     state_dir = out_root / ".state"
     folders = find_briefings(config, slugs)
     # A cluster that cannot be reached (or has no worker) is an error before anything is touched.
-    executor = open_executor(run_job, jobs=jobs or default_jobs(config), state_dir=str(state_dir), dask_address=dask_address)
+    executor = open_executor(run_job, jobs=jobs or default_jobs(config), state_dir=str(state_dir), dask_address=dask_address,
+                             notify=notify)
     with executor, project_lock(state_dir, notify):
         remove_stale_temporaries(out_root)
         state = load_state(state_dir)
@@ -520,8 +533,9 @@ def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, job
                 outcomes.append(Outcome(folder.name, "unchanged", keys=plan.keys, warnings=tuple(previous.warnings)))
             else:
                 todo.append((plan, None if force else previous))
-        for outcome in run_plans(todo, executor, state_dir, out_root, progress, reuse=not force,
-                                 cluster_env=env if dask_address else None):
+        # A cluster worker must run exactly this pipeline (the stage code, every other module, the libraries).
+        cluster_env = {**env, "code:package": package_digest()} if dask_address else None
+        for outcome in run_plans(todo, executor, state_dir, out_root, progress, reuse=not force, cluster_env=cluster_env):
             if outcome.status == "built":
                 state.briefings[outcome.slug] = BriefingState(dict(outcome.keys), dict(outcome.outputs),
                                                               list(outcome.warnings), list(outcome.render_warnings))

@@ -51,6 +51,12 @@ class Executor(Protocol):
     def close(self) -> None:
         """Stop the workers (a local pool) or let go of the cluster (Dask); idempotent."""
 
+    def __enter__(self) -> Executor:
+        """The executor itself; leaving the block closes it."""
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the executor."""
+
 
 def warm_worker(need_nlp: bool) -> None:
     """Worker start-up: import the renderer and every reader's libraries, and load the spaCy model when needed."""
@@ -192,6 +198,13 @@ class LocalPool:
 _ONE_JOB = threading.Lock()
 
 
+def _profiles() -> bool:
+    """True when this Dask worker samples its threads' stacks (every 10 ms by default: costly on WeasyPrint's deep ones)."""
+    import dask
+
+    return bool(dask.config.get("distributed.worker.profile.enabled", default=True))
+
+
 def _run_alone(run: Run, job: Job) -> JobResult:
     """Run a job while no other runs in this process: a Dask worker with several threads still builds one at a time.
 
@@ -209,7 +222,8 @@ class DaskExecutor:
     Dask pickles the jobs and results as its transport; the project never unpickles its own files.
     """
 
-    def __init__(self, address: str, run: Run, warm: Callable[..., None] | None = warm_worker):
+    def __init__(self, address: str, run: Run, warm: Callable[..., None] | None = warm_worker,
+                 notify: Callable[[str], None] = print):
         try:
             from distributed import Client
         except ImportError:
@@ -229,6 +243,13 @@ class DaskExecutor:
                                 f"start one with `dask worker {address}`") from None
         self.slots = max(1, sum(self.client.nthreads().values()))
         self.warm = warm
+        try:
+            profiling = sum(self.client.run(_profiles).values())
+        except Exception:  # a worker that does not answer: its jobs will say what is wrong
+            profiling = 0
+        if profiling:
+            notify(f"notice: {profiling} Dask worker(s) run Dask's statistical profiler, which makes rendering about "
+                   "1.7 times slower: start them with DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False")
         self.futures: dict[Any, Job] = {}
 
     def prepare(self, need_nlp: bool, say: Callable[[str], None] | None = None) -> None:
@@ -313,6 +334,7 @@ class DaskExecutor:
         self.close()
 
 
-def open_executor(run: Run, *, jobs: int, state_dir: str, dask_address: str | None = None) -> LocalPool | DaskExecutor:
+def open_executor(run: Run, *, jobs: int, state_dir: str, dask_address: str | None = None,
+                  notify: Callable[[str], None] = print) -> LocalPool | DaskExecutor:
     """The executor a build runs its jobs on: the Dask cluster at `dask_address`, else a local pool of `jobs` workers."""
-    return DaskExecutor(dask_address, run) if dask_address else LocalPool(run, jobs, state_dir)
+    return DaskExecutor(dask_address, run, notify=notify) if dask_address else LocalPool(run, jobs, state_dir)

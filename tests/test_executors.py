@@ -32,10 +32,10 @@ def die_on_victim(job):
 
 @pytest.fixture(scope="module")
 def cluster():
-    """A Dask cluster of two single-threaded worker processes; a job whose worker dies is not retried."""
+    """A Dask cluster of two single-threaded worker processes (no profiler); a job whose worker dies is not retried."""
     import dask
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0, "distributed.worker.profile.enabled": False}):
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as local:
             yield local.scheduler_address
 
@@ -127,16 +127,21 @@ def hang_on_victim(job):
 def test_a_scheduler_that_goes_away_fails_the_briefings_it_held_only(make_project, monkeypatch):
     root = make_project("basic")
     monkeypatch.setattr(pipeline.build, "run_job", hang_on_victim)
-    local = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0")
+    import dask
+
+    with dask.config.set({"distributed.worker.profile.enabled": True}):  # Dask's default, whatever the module's cluster set
+        local = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0")
 
     def progress(n: int, total: int, slug: str) -> None:
         if slug == "alpha":  # alpha is back, beta is running: the cluster goes away
             local.close()
 
+    said: list[str] = []
     try:
-        report = build(load_config(root), dask_address=local.scheduler_address, progress=progress)
+        report = build(load_config(root), dask_address=local.scheduler_address, progress=progress, notify=said.append)
     finally:
         local.close()
+    assert any("DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False" in line for line in said)  # its worker profiles
     assert report.slugs("built") == ["alpha"] and report.slugs("failed") == [VICTIM]
     error = next(o.error for o in report.outcomes if o.slug == VICTIM)
     assert error.startswith("worker failed: lost on the Dask cluster at tcp://"), error
