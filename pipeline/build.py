@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import multiprocessing
 import os
 import resource
-import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, fields, replace
 from importlib import metadata
 from pathlib import Path
@@ -19,16 +17,17 @@ from . import __version__
 from .config import Config, find_briefings, load_briefing, template_dirs
 from .boundary import digest_inside
 from .errors import PipelineError, SourceError, describe_os_error
+from .executors import Executor, JobLost, open_executor, warm_worker  # noqa: F401  (warm_worker: for watch and the benches)
 from .fonts import FONT_DISTRIBUTIONS, font_subsetter
-from .ingest import READERS, ReadOptions, ingest_briefing, list_sources, read_source
+from .ingest import ReadOptions, ingest_briefing, list_sources, read_source
 from .ingest.ocr import engine_fingerprint
+from .jobs import Job, JobCache, JobResult, Plan, check_result, environment_matches, make_job, result_paths_back, workspace, write_result
 from .models import Briefing, Entity, Note, Source, SourceSpec
 from .state import (
     TRASH,
     BriefingState,
     Cache,
     State,
-    bytes_digest,
     file_digest,
     fingerprint,
     is_safe_slug,
@@ -38,9 +37,7 @@ from .state import (
     remove_stale_temporaries,
     save_state,
     tree_digest,
-    write_all_atomic,
 )
-from .workers import start_worker
 
 STAGES = ("ingest", "extract", "note", "compose", "render")
 PACKAGE = Path(__file__).resolve().parent
@@ -63,7 +60,7 @@ STAGE_RESULTS = {
 # The reader limits: part of each source's own fingerprint, so they invalidate only the ingest of files.
 READ_LIMITS = ("max_file_mb", "max_pages", "max_transcript_words", "max_manuscript_words", "max_list_depth")
 # Settings that do not change any output (or, for READ_LIMITS, only through the sources' fingerprints).
-NEUTRAL_SETTINGS = {"jobs", "root", "inputs_dir", "outputs_dir", "templates_dir", *READ_LIMITS,
+NEUTRAL_SETTINGS = {"jobs", "max_job_mb", "root", "inputs_dir", "outputs_dir", "templates_dir", *READ_LIMITS,
                     # read only by `briefing export` (JATS, Crossref), never by the HTML or PDF
                     "journal_id", "issn", "publisher_name", "doi_pattern", "url_pattern", "depositor_name", "depositor_email",
                     "registrant", "schemas_dir"}
@@ -139,20 +136,6 @@ class BuildReport:
         }
 
 
-@dataclass(frozen=True)
-class Plan:
-    """One briefing to build: its metadata, its sources and the fingerprint of each stage's inputs."""
-
-    briefing: Briefing
-    config: Config
-    manuscript: SourceSpec | None
-    sources: tuple[SourceSpec, ...]
-    source_keys: dict[str, str]
-    keys: dict[str, str]
-    extract_env: str = ""
-    """Fingerprint of the extract code, gazetteers and model versions (part of every mention-cache key)."""
-
-
 def package_versions() -> dict[str, str]:
     """Versions of the libraries whose behaviour is part of the output."""
     versions = {"pipeline": __version__}
@@ -169,6 +152,11 @@ def package_versions() -> dict[str, str]:
 
 def environment_keys(config: Config) -> dict[str, str]:
     """Fingerprints shared by every briefing: the code of each stage, library versions, templates."""
+    return {**code_keys(), "templates": tree_digest(template_dirs(config))}
+
+
+def code_keys() -> dict[str, str]:
+    """Fingerprints of the code of each stage and of the library versions."""
     versions = package_versions()
     code = {}
     for stage, parts in STAGE_CODE.items():
@@ -177,12 +165,9 @@ def environment_keys(config: Config) -> dict[str, str]:
             tree_digest([p for p in paths if p.is_dir()]),
             [file_digest(p) for p in paths if p.is_file()],
         )
-    return {
-        **{f"code:{stage}": key for stage, key in code.items()},
-        "versions": fingerprint(versions),
-        "templates": tree_digest(template_dirs(config)),
-        "ocr": engine_fingerprint(),  # Tesseract's version and language data: an input of reading PDFs
-    }
+    # Tesseract's version and language data are an input of reading PDFs: a worker with others refuses the job.
+    return {**{f"code:{stage}": key for stage, key in code.items()}, "versions": fingerprint(versions),
+            "ocr": engine_fingerprint()}
 
 
 def plan_briefing(folder: Path, config: Config, env: dict[str, str]) -> Plan:
@@ -264,8 +249,9 @@ def make_note(briefing: Briefing, manuscript: Source | None, sources: Sequence[S
 class BriefingRun:
     """Runs one briefing's stages, each taken from the cache when its input fingerprint is known."""
 
-    def __init__(self, plan: Plan, cache: Cache, previous: BriefingState | None, out_dir: Path, reuse: bool = True):
-        self.plan, self.cache, self.previous, self.out_dir, self.reuse = plan, cache, previous, out_dir, reuse
+    def __init__(self, plan: Plan, cache: Cache, previous: BriefingState | None, reuse: bool = True,
+                 read: Callable[[Path, ReadOptions], Source] = read_source):
+        self.plan, self.cache, self.previous, self.reuse, self.read = plan, cache, previous, reuse, read
         self.ran: list[str] = []
         self.runtime_keys: dict[str, str] = {}
         self.timings: dict[str, float] = {}
@@ -298,7 +284,7 @@ class BriefingRun:
         def read(path: Path, options: ReadOptions) -> Source:
             # Each file is cached by its own fingerprint: editing the manuscript must not re-parse the slides.
             return self.cache.fetch("source", self.plan.source_keys[str(path)],
-                                    lambda: read_source(path, options), self.reuse, kind=Source)
+                                    lambda: self.read(path, options), self.reuse, kind=Source)
 
         def compute():
             manuscript, sources, warnings = ingest_briefing(self.plan.briefing, self.plan.manuscript, self.plan.sources,
@@ -368,9 +354,8 @@ class BriefingRun:
 
         return self.stage("compose", compute)
 
-    def run(self) -> Outcome:
-        """Bring every output of the briefing up to date and say which stages ran."""
-        from .archive.embed import META_FILE, meta_json, meta_record
+    def run(self, render: bool = True) -> JobResult:
+        """Every output of the briefing as bytes (the PDF only when `render`), and which stages ran."""
         from .compose.galley import galley_html
         from .extract import entities_to_csv, entities_to_json
 
@@ -380,38 +365,20 @@ class BriefingRun:
         # The galley is the composed page made standalone for browsers; the PDF renders the composed page.
         galley, galley_warnings = galley_html(html, source=f"templates of style {self.plan.config.style!r}")
         self.warnings += galley_warnings
-        pdf_path = self.out_dir / f"{slug}.pdf"
-        prev = self.previous
-        need_render = (
-            prev is None or prev.keys.get("render") != self.plan.keys["render"]
-            or not pdf_path.is_file() or prev.outputs.get(pdf_path.name) != file_digest(pdf_path)
-        )
         files = {
-            "entities.json": json.dumps(entities_to_json(entities), indent=1, ensure_ascii=False),
-            "entities.csv": entities_to_csv(entities),
-            f"{slug}.html": galley,
+            "entities.json": json.dumps(entities_to_json(entities), indent=1, ensure_ascii=False).encode("utf-8"),
+            "entities.csv": entities_to_csv(entities).encode("utf-8"),
+            f"{slug}.html": galley.encode("utf-8"),
         }
-        # Render first, write after: a briefing that fails keeps every previous output as it was.
-        if need_render:
-            pdf = self.render(html, files["entities.json"].encode("utf-8"))
+        if render:
+            files[f"{slug}.pdf"] = self.render(html, files["entities.json"])
         else:  # the PDF is the last build's, and so are the rendering's warnings
-            pdf, self.render_warnings = None, list(prev.render_warnings)
+            self.render_warnings = list(self.previous.render_warnings)
             self.warnings += self.render_warnings
-        # Each output is hashed once, from the bytes about to be written (or the PDF kept from the last build).
-        outputs = {name: bytes_digest(text.encode("utf-8")) for name, text in files.items()}
-        outputs[pdf_path.name] = bytes_digest(pdf) if pdf is not None else file_digest(pdf_path)
-        # meta.json records the checksums of this build's outputs, so it is rewritten every time.
-        record = meta_record(self.plan.briefing, self.plan.config, self.note().status, self.out_dir, outputs)
-        files[META_FILE] = meta_json(record)
-        outputs[META_FILE] = bytes_digest(files[META_FILE].encode("utf-8"))
-        # All or nothing, and only inside outputs/: a full disk while writing any of them leaves every
-        # previous output in place.
-        write_all_atomic({self.out_dir / name: data for name, data in [*files.items(), (pdf_path.name, pdf)] if data is not None},
-                         inside=self.out_dir.parent)
-        return Outcome(slug, "built", warnings=tuple(dict.fromkeys(self.warnings)), notices=tuple(self.notices()),
-                       host_notices=tuple(self.host_notices), render_warnings=tuple(self.render_warnings),
-                       stages=tuple(self.ran), keys={**self.plan.keys, **self.runtime_keys}, outputs=outputs,
-                       timings=self.timings)
+        return JobResult(slug, files=files, status=self.note().status, warnings=tuple(dict.fromkeys(self.warnings)),
+                         notices=tuple(self.notices()), host_notices=tuple(self.host_notices),
+                         render_warnings=tuple(self.render_warnings), stages=tuple(self.ran),
+                         runtime_keys=dict(self.runtime_keys), timings=self.timings)
 
     def notices(self) -> list[str]:
         """The sources' notices, and that the note was drafted when there is no manuscript."""
@@ -431,7 +398,7 @@ class BriefingRun:
         started = time.perf_counter()
         rendered = render_pdf(html, base_dir=briefing.folder, allowed_dirs=template_dirs(config),
                               pdf_variant=config.pdf_variant,
-                              **render_options(briefing, config, self.out_dir, entities_json))
+                              **render_options(briefing, config, None, entities_json))
         self.render_warnings = list(rendered.warnings)
         self.warnings += self.render_warnings
         self.host_notices += rendered.notices
@@ -440,30 +407,66 @@ class BriefingRun:
         return rendered.pdf
 
 
-def run_plan(plan: Plan, state_dir: Path, previous: BriefingState | None, out_dir: Path, reuse: bool = True) -> Outcome:
-    """Build one planned briefing (in this process or a worker); errors become a failed Outcome."""
+def run_job(job: Job) -> JobResult:
+    """Build one briefing's outputs in this process (a worker's, or the build's own); errors become a failed result."""
     try:
-        outcome = BriefingRun(plan, Cache(state_dir), previous, out_dir, reuse).run()
-    except PipelineError as exc:
-        outcome = Outcome(plan.briefing.slug, "failed", error=str(exc))
-    except OSError as exc:  # disk full, permission denied, read-only folder: the path and the reason
-        outcome = Outcome(plan.briefing.slug, "failed", error=describe_os_error(exc))
-    except Exception as exc:  # one briefing's bug must not take down the batch
-        outcome = Outcome(plan.briefing.slug, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kilobytes
-    return replace(outcome, worker=(os.getpid(), round(peak_mb, 1)))
+        with workspace(job) as space:
+            run = BriefingRun(space.plan, space.cache, job.previous, job.reuse, space.read)
+            try:
+                mismatch = environment_matches(job, worker_environment)
+                if mismatch:
+                    raise PipelineError(mismatch)
+                result = run.run(job.render)
+            except PipelineError as exc:
+                result = JobResult(job.slug, error=str(exc))
+            except OSError as exc:  # disk full, permission denied, read-only folder: the path and the reason
+                result = JobResult(job.slug, error=describe_os_error(exc))
+            except Exception as exc:  # one briefing's bug must not take down the batch
+                result = JobResult(job.slug, error=f"internal error: {type(exc).__name__}: {exc}")
+            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kilobytes
+            # The entries made before a failure are kept too: a failed render does not cost the spaCy pass again.
+            result = replace(result, cache=dict(space.cache.new), worker=(os.getpid(), round(peak_mb, 1)))
+            return result_paths_back(result, space)
+    except (PipelineError, OSError) as exc:  # the job's files could not be unpacked (a full temporary folder)
+        return JobResult(job.slug, error=describe_os_error(exc) if isinstance(exc, OSError) else str(exc))
 
 
-def warm_worker(need_nlp: bool) -> None:
-    """Worker initialiser: import the renderer and load the spaCy model once per process."""
-    from . import render  # noqa: F401  (imports WeasyPrint)
+def package_digest() -> str:
+    """One fingerprint of every file of the package but its templates (a cluster job carries the style's files)."""
+    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                   and p.relative_to(PACKAGE).parts[0] != "templates")
+    return fingerprint([(p.relative_to(PACKAGE).as_posix(), file_digest(p)) for p in files])
 
-    for suffix in READERS:  # import every reader's libraries (pypdf, python-docx, ...) now, not mid-build
-        READERS[suffix]
-    if need_nlp:
-        from .extract import load_nlp
 
-        load_nlp()
+@functools.lru_cache(maxsize=1)
+def worker_environment() -> dict[str, str]:
+    """This worker's code and library fingerprints, computed once: the code a process has loaded does not change."""
+    return {**code_keys(), "code:package": package_digest()}
+
+
+def parses_cached(cache: JobCache, plan: Plan) -> tuple[bool, set[str]]:
+    """Whether the plan's whole ingest is in the cache, and the paths of the sources whose parse is."""
+    if cache.get("ingest", plan.keys["ingest"], STAGE_RESULTS["ingest"]) is not None:
+        return True, set()
+    return False, {path for path, key in plan.source_keys.items() if cache.get("source", key, Source) is not None}
+
+
+def finish(job: Job, result: JobResult | JobLost, out_dir: Path, cache: Cache) -> Outcome:
+    """Check a job's result, store its cache entries and write its outputs (all or none); the briefing's Outcome."""
+    if isinstance(result, JobLost):
+        return Outcome(job.slug, "failed", error=f"worker failed: {result.reason}")
+    try:
+        result = check_result(job, result, output_names(job.slug), int(job.plan.config.max_job_mb * 1024 * 1024))
+        outputs = write_result(job, result, out_dir, cache)
+    except (PipelineError, OSError) as exc:
+        error = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+        return Outcome(job.slug, "failed", error=error, worker=getattr(result, "worker", None))
+    if result.error is not None:
+        return Outcome(job.slug, "failed", error=result.error, worker=result.worker)
+    return Outcome(job.slug, "built", warnings=result.warnings, notices=result.notices, host_notices=result.host_notices,
+                   render_warnings=result.render_warnings, stages=result.stages,
+                   keys={**job.plan.keys, **result.runtime_keys}, outputs=outputs, timings=result.timings,
+                   worker=result.worker)
 
 
 def default_jobs(config: Config) -> int:
@@ -471,51 +474,54 @@ def default_jobs(config: Config) -> int:
     return config.jobs or os.cpu_count() or 1
 
 
-def run_plans(plans: list[tuple[Plan, BriefingState | None]], state_dir: Path, out_root: Path, jobs: int,
-              progress: Callable[[int, int, str], None] | None, reuse: bool = True) -> list[Outcome]:
-    """Run the plans, in worker processes started with spawn when there is more than one to run."""
+def run_plans(plans: list[tuple[Plan, BriefingState | None]], executor: Executor, state_dir: Path, out_root: Path,
+              progress: Callable[[int, int, str], None] | None, reuse: bool = True,
+              cluster_env: dict[str, str] | None = None) -> list[Outcome]:
+    """Run the plans on the executor, self-contained when `cluster_env` is given; this process writes every result."""
+    if not plans:
+        return []
     cache = Cache(state_dir)
+    total, outcomes, waiting, in_flight = len(plans), [], list(plans), 0
     # Loading spaCy costs seconds per worker: only when some briefing's entities are not cached.
-    need_nlp = any(not (reuse and cache.has("extract", plan.keys["extract"])) for plan, _ in plans)
-    outcomes: list[Outcome] = []
-    total = len(plans)
-    if jobs <= 1 or total <= 1:
-        for n, (plan, previous) in enumerate(plans, 1):
-            if progress:
-                progress(n, total, plan.briefing.slug)
-            outcomes.append(run_plan(plan, state_dir, previous, out_root / plan.briefing.slug, reuse))
-        return outcomes
-    if progress:  # workers take a few seconds to start: say so rather than sit silent
-        progress(0, total, f"starting {min(jobs, total)} workers")
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context, initializer=start_worker,
-                             initargs=(os.getpid(), str(state_dir), warm_worker, (need_nlp,))) as pool:
-        futures = {pool.submit(run_plan, plan, state_dir, previous, out_root / plan.briefing.slug, reuse): plan
-                   for plan, previous in plans}
-        for n, future in enumerate(as_completed(futures), 1):
-            slug = futures[future].briefing.slug
-            if progress:
-                progress(n, total, slug)
+    executor.prepare(any(not (reuse and cache.has("extract", plan.keys["extract"])) for plan, _ in plans),
+                     (lambda message: progress(0, total, message)) if progress else None)
+    while waiting or in_flight:
+        # A bounded window in flight: a cluster build never holds every job's files at once.
+        while waiting and in_flight < 2 * executor.slots:
+            plan, previous = waiting.pop(0)
             try:
-                outcomes.append(future.result())
-            except Exception as exc:  # a worker that died (killed, out of memory) fails its briefing only
-                outcomes.append(Outcome(slug, "failed", error=f"worker failed: {type(exc).__name__}: {exc}"))
+                executor.submit(make_job(plan, previous, reuse, out_root / plan.briefing.slug, cache, cluster_env, parses_cached))
+                in_flight += 1
+            except (PipelineError, OSError) as exc:
+                error = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+                outcomes.append(Outcome(plan.briefing.slug, "failed", error=error))
+        for job, result in executor.completed():
+            in_flight -= 1
+            if progress:
+                progress(len(outcomes) + 1, total, job.slug)
+            outcomes.append(finish(job, result, out_root / job.slug, cache))
+            if waiting:
+                break  # top the window up
     return outcomes
 
 
 def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, jobs: int | None = None,
           strict: bool = False, progress: Callable[[int, int, str], None] | None = None,
           notify: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
-          remove: bool = True) -> BuildReport:
+          remove: bool = True, dask_address: str | None = None) -> BuildReport:
     """Build the named briefings (all when none are named), rerunning only what their changes affect.
 
-    With `remove` off, the outputs of briefings whose folder is gone stay where they are.
+    With `remove` off, the outputs of briefings whose folder is gone stay where they are. With
+    `dask_address`, the briefings build on that Dask cluster; state, cache and outputs stay here.
     """
     started = time.perf_counter()
     out_root = config.root / config.outputs_dir
     state_dir = out_root / ".state"
     folders = find_briefings(config, slugs)
-    with project_lock(state_dir, notify):
+    # A cluster that cannot be reached (or has no worker) is an error before anything is touched.
+    executor = open_executor(run_job, jobs=jobs or default_jobs(config), state_dir=str(state_dir), dask_address=dask_address,
+                             notify=notify)
+    with executor, project_lock(state_dir, notify):
         remove_stale_temporaries(out_root)
         state = load_state(state_dir)
         outcomes = [] if slugs or not remove else remove_deleted(state, {f.name for f in folders}, out_root)
@@ -538,7 +544,9 @@ def build(config: Config, slugs: Sequence[str] = (), *, force: bool = False, job
                 outcomes.append(Outcome(folder.name, "unchanged", keys=plan.keys, warnings=tuple(previous.warnings)))
             else:
                 todo.append((plan, None if force else previous))
-        for outcome in run_plans(todo, state_dir, out_root, jobs or default_jobs(config), progress, reuse=not force):
+        # A cluster worker must run exactly this pipeline (the stage code, every other module, the libraries).
+        cluster_env = {**env, "code:package": package_digest()} if dask_address else None
+        for outcome in run_plans(todo, executor, state_dir, out_root, progress, reuse=not force, cluster_env=cluster_env):
             if outcome.status == "built":
                 state.briefings[outcome.slug] = BriefingState(dict(outcome.keys), dict(outcome.outputs),
                                                               list(outcome.warnings), list(outcome.render_warnings))

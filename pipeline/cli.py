@@ -30,7 +30,7 @@ def command_build(args: argparse.Namespace) -> int:
     config = load_config(args.project)
     with Progress() as progress:  # a bar on a terminal; nothing when piped or with --json
         report = build(config, args.slugs, force=args.force, jobs=args.jobs, strict=args.strict,
-                       progress=progress if sys.stderr.isatty() and not args.json else None)
+                       progress=progress if sys.stderr.isatty() and not args.json else None, dask_address=args.dask)
     print_report(report, args.json)
     return 0 if report.ok else 1
 
@@ -242,6 +242,8 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="rebuild everything, ignoring the build state")
     build.add_argument("--strict", action="store_true", help="treat warnings as failures")
     build.add_argument("--json", action="store_true", help="print the report as JSON")
+    build.add_argument("--dask", metavar="ADDRESS", help="run the briefings on the Dask cluster whose scheduler is at "
+                       "ADDRESS (tcp://HOST:8786); state, cache and outputs stay here (needs pip install '.[dask]')")
     build.set_defaults(func=command_build)
 
     new = commands.add_parser("new", help="start a briefing: briefing.toml and a house-style note.md",

@@ -79,6 +79,8 @@ class Config:
     """Longest word (characters between spaces) a final note may print; a draft only warns, and the word wraps."""
     jobs: int = 0
     """Worker processes for a build; 0 means one per core."""
+    max_job_mb: float = 256.0
+    """Largest job sent to a Dask worker (a briefing's files, the templates, cached results) or returned by one, in megabytes."""
     journal_id: str = "jicw"
     """Short journal identifier (JATS journal-id, the publisher's id; e.g. its OJS path)."""
     issn: str = "2561-8229"
@@ -172,6 +174,7 @@ SETTING_RANGES: dict[str, tuple[float, float]] = {
     "max_inline_depth": (1, 50),
     "max_word_chars": (10, 100_000),
     "jobs": (0, 1024),
+    "max_job_mb": (1, 100_000),
 }
 
 

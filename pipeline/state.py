@@ -229,6 +229,29 @@ def save_state(folder: Path, state: State) -> None:
     write_atomic(folder / "state.json", json.dumps(data, indent=1, sort_keys=True))
 
 
+def encode_entry(stage: str, value: Any) -> str | None:
+    """A stage result as the JSON text of a cache entry; None (logged) when it is not data."""
+    try:
+        # ASCII escapes keep any odd text (a lone surrogate from a file name) storable and exact.
+        return json.dumps({"format": CACHE_FORMAT, "stage": stage, "data": to_data(value)})
+    except (RecordError, ValueError) as exc:  # a result that is not data is simply not cached
+        LOGGER.warning("%s result not cached (%s)", stage, exc)
+        return None
+
+
+def decode_entry(data: bytes, stage: str, kind: Any, where: Any) -> Any | None:
+    """A cache entry's result as a `kind`; None (logged, naming `where`) when it is of another shape."""
+    try:
+        raw = json.loads(data.decode("utf-8"))
+        if not isinstance(raw, dict) or raw.get("format") != CACHE_FORMAT or raw.get("stage") != stage:
+            raise ValueError(f"not a format-{CACHE_FORMAT} {stage} entry")
+        return from_data(raw.get("data"), kind, stage)
+    except (PipelineError, ValueError, RecursionError, MemoryError) as exc:  # never fail a build over the cache
+        reason = " ".join(str(exc).split())
+        LOGGER.warning("cache entry %s is unreadable (%s); recomputing", where, reason[:160])
+        return None
+
+
 class Cache:
     """Stage results stored by the fingerprint of their inputs, shared by all briefings.
 
@@ -243,20 +266,21 @@ class Cache:
     def _path(self, stage: str, key: str) -> Path:
         return self.folder / stage / f"{key}.json"
 
-    def get(self, stage: str, key: str, kind: Any) -> Any | None:
-        """The cached result as a `kind`, or None when absent, unreadable or of another shape (then recomputed)."""
+    def read(self, stage: str, key: str) -> bytes | None:
+        """The stored entry's bytes, or None when absent or refused (a link out, a FIFO, too large)."""
         path = self._path(stage, key)
         if not os.path.lexists(path):
             return None
         try:
-            raw = json.loads(read_inside(path, self.root, MAX_STATE_BYTES).decode("utf-8"))
-            if not isinstance(raw, dict) or raw.get("format") != CACHE_FORMAT or raw.get("stage") != stage:
-                raise ValueError(f"not a format-{CACHE_FORMAT} {stage} entry")
-            return from_data(raw.get("data"), kind, stage)
-        except (PipelineError, ValueError, RecursionError, MemoryError) as exc:  # never fail a build over the cache
-            reason = " ".join(str(exc).split())
-            LOGGER.warning("cache entry %s is unreadable (%s); recomputing", path, reason[:160])
+            return read_inside(path, self.root, MAX_STATE_BYTES)
+        except PipelineError as exc:
+            LOGGER.warning("cache entry %s is unreadable (%s); recomputing", path, " ".join(str(exc).split())[:160])
             return None
+
+    def get(self, stage: str, key: str, kind: Any) -> Any | None:
+        """The cached result as a `kind`, or None when absent, unreadable or of another shape (then recomputed)."""
+        data = self.read(stage, key)
+        return None if data is None else decode_entry(data, stage, kind, self._path(stage, key))
 
     def fetch(self, stage: str, key: str, compute: Callable[[], Any], reuse: bool = True, *, kind: Any) -> Any:
         """The stored result for the key (unless `reuse` is off), else `compute()`, stored for next time."""
@@ -272,12 +296,12 @@ class Cache:
 
     def put(self, stage: str, key: str, value: Any) -> None:
         """Store a result atomically, as data."""
-        try:
-            # ASCII escapes keep any odd text (a lone surrogate from a file name) storable and exact.
-            payload = json.dumps({"format": CACHE_FORMAT, "stage": stage, "data": to_data(value)})
-        except (RecordError, ValueError) as exc:  # a result that is not data is simply not cached
-            LOGGER.warning("%s result not cached (%s)", stage, exc)
-            return
+        payload = encode_entry(stage, value)
+        if payload is not None:
+            self.store(stage, key, payload)
+
+    def store(self, stage: str, key: str, payload: str) -> None:
+        """Write an encoded entry (see encode_entry) atomically; a failed write is logged, never raised."""
         try:
             write_atomic(self._path(stage, key), payload, inside=self.root)
         except OSError as exc:  # a read-only or full cache folder costs speed, never the build

@@ -98,3 +98,17 @@ def test_archive_issue_numbers_of_any_size(tmp_path, capsys, issue, expected):
     (tmp_path / "inputs").mkdir()
     assert main(["--project", str(tmp_path), "archive", "--out", str(tmp_path / "bag"), f"--issue={issue}"]) == 2
     assert capsys.readouterr().err == f"error: {expected}\n"
+
+
+def test_build_on_an_unreachable_dask_scheduler_fails_before_any_work(make_project, capsys, monkeypatch):
+    pytest.importorskip("distributed")
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setattr("pipeline.executors.CONNECT_SECONDS", 1)
+    project = make_project("basic")
+    assert main(["--project", str(project), "build", "--dask", address]) == 2
+    assert f"error: cannot reach the Dask scheduler at {address}" in capsys.readouterr().err
+    assert not (project / "outputs").exists()
