@@ -91,7 +91,8 @@ def warm_edit_seconds(project: Path, note: Path, edits: int = 3) -> float:
 
 def composed_pages(project: Path) -> list[tuple[Path, str, str]]:
     """(briefing folder, composed HTML, PDF variant) of every built briefing, read from the build's cache."""
-    from pipeline.build import BriefingRun, environment_keys, plan_briefing
+    from pipeline.build import BriefingRun
+    from pipeline.plan import environment_keys, plan_briefing
     from pipeline.config import load_config
     from pipeline.state import Cache
 

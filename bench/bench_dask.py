@@ -94,7 +94,8 @@ def start_cluster(port: int, workers: int) -> list[subprocess.Popen]:
 
 def job_sizes(project: Path) -> tuple[float, float]:
     """Mean bytes of a cold job and of a job whose parses are cached, as a Dask build ships them (kB)."""
-    from pipeline.build import environment_keys, parses_cached, plan_briefing
+    from pipeline.build import parses_cached
+    from pipeline.plan import environment_keys, plan_briefing
     from pipeline.config import find_briefings, load_config
     from pipeline.jobs import job_bytes, make_job
     from pipeline.state import Cache, load_state

@@ -34,7 +34,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import jinja2
 
 from .boundary import read_inside
-from .build import BuildReport, Outcome, output_names
+from .build import BuildReport, Outcome
+from .plan import output_names
 from .config import Config, find_briefings
 from .errors import PipelineError
 from .state import is_safe_slug

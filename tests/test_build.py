@@ -493,7 +493,7 @@ def test_real_full_and_read_only_disk(make_project, tmp_path, capsys):
 def test_every_stage_code_path_exists():
     """The code fingerprint skips a missing path silently, so a renamed module (compose.py became the
     compose/ package) would stop rerunning its stage when edited."""
-    from pipeline.build import PACKAGE, STAGE_CODE
+    from pipeline.plan import PACKAGE, STAGE_CODE
 
     missing = [f"{stage}: {part}" for stage, parts in STAGE_CODE.items() for part in parts if not (PACKAGE / part).exists()]
     assert not missing

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from pipeline.build import STAGE_RESULTS, environment_keys, output_names, parses_cached, plan_briefing
+from pipeline.build import STAGE_RESULTS, parses_cached
+from pipeline.plan import environment_keys, output_names, plan_briefing
 from pipeline.config import load_config
 from pipeline.errors import PipelineError, SourceError
 from pipeline.ingest import ingest_briefing

@@ -65,7 +65,7 @@ def test_slow_subsetter_is_one_notice_not_a_warning_per_font(tmp_path, monkeypat
 
 
 def test_the_build_fingerprint_knows_the_subsetter_weasyprint_uses():
-    from pipeline.build import package_versions
+    from pipeline.plan import package_versions
     from pipeline.render import subsets_with_harfbuzz
 
     assert package_versions()["font-subsetter"] == ("harfbuzz" if subsets_with_harfbuzz() else "fonttools")
