@@ -233,7 +233,7 @@ def test_tsv_words_become_lines_and_paragraphs_with_their_mean_confidence():
 
 @needs_tesseract
 def test_an_unchanged_deck_is_ocr_d_once_and_a_new_tesseract_reads_it_again(make_project, monkeypatch):
-    from pipeline import build as build_module
+    from pipeline import plan as plan_module
     from pipeline.build import build
     from pipeline.config import load_config
 
@@ -248,7 +248,7 @@ def test_an_unchanged_deck_is_ocr_d_once_and_a_new_tesseract_reads_it_again(make
     (project / "inputs" / "alpha" / "note.md").write_text((project / "inputs" / "alpha" / "note.md").read_text() + "\nMore.\n")
     report = build(load_config(project), ["alpha"], jobs=1)
     assert report.ok and report.outcomes[0].status == "built" and len(calls) == 1  # the slides came from the cache
-    monkeypatch.setattr(build_module, "engine_fingerprint", lambda: "tesseract 9.9.9 eng:new-data")
+    monkeypatch.setattr(plan_module, "engine_fingerprint", lambda: "tesseract 9.9.9 eng:new-data")
     build(load_config(project), ["alpha"], jobs=1)
     assert len(calls) == 2
 
