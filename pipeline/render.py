@@ -29,7 +29,7 @@ from .fonts import FONT_PACKAGES, font_dirs, font_file  # noqa: F401  (FONT_PACK
 
 LOGGER = logging.getLogger("pipeline.render")
 SUBSET_PACKAGE = "libharfbuzz-subset0"
-SLOW_SUBSET_NOTICE = (f"fonts were subset with fontTools, several times slower than HarfBuzz: "
+SLOW_SUBSET_NOTICE = (f"fonts were subset with fontTools, slower than HarfBuzz: "
                       f"install Debian's {SUBSET_PACKAGE} (apt-get install {SUBSET_PACKAGE}) to render faster")
 
 
