@@ -87,6 +87,16 @@ def open_inside(path: Path, folder: Path) -> Iterator[BinaryIO]:
         yield handle
 
 
+def check_size(path: Path, max_bytes: int) -> None:
+    """Refuse a file larger than `max_bytes` before reading it, naming its size, the limit and the setting."""
+    try:
+        size = Path(path).stat().st_size
+    except OSError as exc:
+        raise SourceError(path, f"cannot be read: {exc.strerror}") from None
+    if size > max_bytes:
+        raise SourceError(path, f"file is {size:,} bytes; the limit is {max_bytes:,} bytes (setting max_file_mb)")
+
+
 def read_inside(path: Path, folder: Path, max_bytes: int | None = None) -> bytes:
     """The bytes of a regular file inside `folder`; larger than `max_bytes` is an error naming the limit."""
     with open_inside(path, folder) as handle:

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator
 
 from .archive.embed import META_FILE, TRANSCRIPT_SUFFIXES, meta_json, meta_record
-from .boundary import inside, read_inside
+from .boundary import check_size, inside, read_inside
 from .config import Config, template_dirs
 from .errors import PipelineError, SourceError
 from .ingest import ReadOptions, read_source
@@ -197,10 +197,8 @@ def relative_name(path: Path, folder: Path) -> str:
 
 def read_file(path: Path, folder: Path, max_bytes: int) -> bytes:
     """A briefing file's bytes, refused as a local build refuses it (a link out, a non-regular file, too large)."""
-    resolved = inside(path, folder)  # raises before any open, with the words read_source uses
-    size = resolved.stat().st_size
-    if size > max_bytes:  # read_source's own words, so that a cluster build warns as a local one does
-        raise SourceError(path, f"file is {size:,} bytes; the limit is {max_bytes:,} bytes (setting max_file_mb)")
+    inside(path, folder)  # raises before any open, with the words read_source uses
+    check_size(path, max_bytes)  # read_source's own check, so that a cluster build warns as a local one does
     return read_inside(path, folder, max_bytes)
 
 

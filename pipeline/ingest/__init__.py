@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..boundary import inside
+from ..boundary import check_size, inside
 from ..config import Config
 from ..errors import PipelineError, SourceError
 from ..models import Briefing, Source, SourceSpec
@@ -111,12 +111,7 @@ def read_source(path: Path, options: ReadOptions = ReadOptions()) -> Source:
     if suffix not in READERS:
         raise SourceError(path, f"unsupported file type {suffix or '(none)'!r}; expected one of {', '.join(sorted(READERS))}")
     inside(path, boundary_of(path, options))  # a symlink out, a FIFO or a device is refused before any open
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise SourceError(path, f"cannot be read: {exc.strerror}") from None
-    if size > options.max_bytes:
-        raise SourceError(path, f"file is {size:,} bytes; the limit is {options.max_bytes:,} bytes (setting max_file_mb)")
+    check_size(path, options.max_bytes)
     try:
         return READERS[suffix](path, options)
     except SourceError:
