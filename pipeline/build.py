@@ -197,8 +197,8 @@ class BriefingRun:
             from .extract import extract_entities, find_unattested  # spaCy only where needed
 
             manuscript, sources = self.ingest()
-            everything = ([manuscript] if manuscript else []) + list(sources)
-            entities = extract_entities(everything, speakers=[self.plan.briefing.speaker], annotate_all=annotate_all)
+            entities = extract_entities(sources, manuscript=manuscript, speakers=[self.plan.briefing.speaker],
+                                        annotate_all=annotate_all)
             warnings = list(find_unattested(manuscript, sources, entities)) if manuscript and sources else []
             return entities, warnings
 

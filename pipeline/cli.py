@@ -95,13 +95,12 @@ def command_entities(args: argparse.Namespace) -> int:
         briefing, config = load_briefing(args.path, config)
         spec = SourceSpec(briefing.manuscript) if briefing.manuscript else None
         manuscript, sources, warnings = ingest_briefing(briefing, spec, list_sources(briefing), config)
-        sources = ([manuscript] if manuscript else []) + sources
         speakers = [briefing.speaker]
     else:
-        sources, warnings, speakers = [read_source(args.path, read_options(config))], [], []
+        manuscript, sources, warnings, speakers = None, [read_source(args.path, read_options(config))], [], []
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    entities = extract_entities(sources, speakers=speakers)
+    entities = extract_entities(sources, manuscript=manuscript, speakers=speakers)
     if args.json:
         print(json.dumps(entities_to_json(entities), ensure_ascii=False, indent=1))
         return 0

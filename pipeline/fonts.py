@@ -194,7 +194,12 @@ def glyph_warnings(html: str) -> list[str]:
     fonts = declared_fonts("\n".join(parser.css))
     if not fonts:
         return ["the stylesheet embeds no font (no @font-face with a font: source): every character prints in this computer's fonts"]
-    covered: frozenset[int] = frozenset().union(*(covered_codepoints(name) for _, name in fonts))
+    used = {ord(char) for _, text in parser.texts for char in text}
+    covered: set[int] = set()
+    for _, name in fonts:
+        if used <= covered:
+            break  # the body face usually has every character: the other faces' tables are not read
+        covered |= covered_codepoints(name)
     missing: dict[str, dict[str, None]] = {}
     for place, text in parser.texts:
         for char in text:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator
 
-from .archive.embed import META_FILE, TRANSCRIPT_SUFFIXES, meta_json, meta_record
 from .boundary import check_size, inside, read_inside
 from .config import Config, template_dirs
 from .errors import PipelineError, SourceError
@@ -159,6 +158,8 @@ def ship(job: Job, cache: Cache, parses_cached: Callable[[JobCache, Plan], tuple
     `parses_cached(seeded cache, plan)` says whether the whole ingest is cached and which sources'
     parses are: those sources' bytes stay home. A job larger than `max_job_mb` is a PipelineError.
     """
+    from .archive.embed import TRANSCRIPT_SUFFIXES  # (it imports compose: not needed by a build with nothing to do)
+
     plan, limit = job.plan, int(job.plan.config.max_job_mb * 1024 * 1024)
     seed = seed_entries(plan, job.previous, cache) if job.reuse else {}
     whole, parsed = parses_cached(JobCache(cache.root, seed), plan) if seed else (False, set())
@@ -385,6 +386,8 @@ def write_result(job: Job, result: JobResult, out_dir: Path, cache: Cache) -> di
 
     The entries come first: a briefing that failed after its spaCy pass still keeps that work.
     """
+    from .archive.embed import META_FILE, meta_json, meta_record
+
     store_entries(cache, result.cache)
     if result.error is not None:
         return {}

@@ -525,6 +525,33 @@ def test_a_build_with_cached_entities_never_imports_spacy(make_project):
     assert result["heavy"] == []
 
 
+def test_a_manuscript_edit_never_imports_spacy(make_project):
+    """An edited manuscript rebuilds from the sources' cached mentions: its names are looked up
+    (known.py), so a new process loads no model; a fresh build finds the same entities."""
+    import subprocess
+
+    from pipeline.build import build
+    from pipeline.config import load_config
+
+    project = make_project("basic")
+    (project / "inputs" / "alpha" / "transcript.txt").write_text(
+        "Moderator: Welcome.\nDr. Ada Quill: Containers from China reach Manzanillo in Mexico.\n", encoding="utf-8")
+    build(load_config(project), jobs=1)
+    note = project / "inputs" / "alpha" / "note.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nDr. Quill said Mexico asked Dr. Ivo Brandt for help.\n",
+                    encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", BUILD_AND_LIST_MODULES, str(project)], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "extract" in result["stages"]["alpha"] and result["heavy"] == [], result
+    edited = (project / "outputs" / "alpha" / "entities.json").read_bytes()
+    build(load_config(project), jobs=1, force=True)
+    assert (project / "outputs" / "alpha" / "entities.json").read_bytes() == edited
+    ids = {e["id"] for e in json.loads(edited)["entities"]}
+    assert {"person:ada-quill", "person:ivo-brandt", "MEX", "CHN"} <= ids, ids
+
+
 def _labelled(turns):
     from pipeline.models import Segment, Source
 

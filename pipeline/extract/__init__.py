@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 from ..ingest.speakers import is_role_label
 from ..models import Entity, Segment, Source
 from .gazetteer import ACTOR, slug
+from .known import match_known, name_table
 from .output import entities_to_csv, entities_to_json, salient_keywords, unattested
 from .resolve import (Raw, build_entities, clean_name, link_abbreviations, person_display_names,
                       resolve_persons)
@@ -185,26 +186,36 @@ def speaker_turns(source: Source) -> list[Raw]:
     return out
 
 
-def extract_entities(sources: Sequence[Source], *, speakers: Sequence[str] = (), nlp=None,
-                     annotate: Callable[[Source, Sequence[str]], Sequence[Raw]] | None = None,
+def extract_entities(sources: Sequence[Source], *, manuscript: Source | None = None, speakers: Sequence[str] = (),
+                     nlp=None, annotate: Callable[[Source, Sequence[str]], Sequence[Raw]] | None = None,
                      annotate_all: Callable[[Sequence[Source], Sequence[str]], Sequence[Sequence[Raw]]]
                      | None = None) -> tuple[Entity, ...]:
-    """Canonical entities with every mention, over every segment of every source of one briefing.
+    """Canonical entities with every mention, over every segment of the manuscript and the sources.
+
+    The models read the sources. The editor's manuscript, when the briefing has other sources,
+    is searched for the names those sources and the curated lists hold (known.py): the same ids
+    as the talk, and no model to load when only the manuscript changed. A manuscript alone is
+    read by the models. Mentions are numbered with the manuscript first, then the sources.
 
     `annotate(source, speakers)` may be given to take a source's raw mentions from a cache, or
     `annotate_all(sources, speakers)` to take them for all the sources at once (a cache that
     sends its misses to annotate_sources in one batch). By default all sources go in one batch.
     """
-    all_speakers = briefing_speakers(sources, speakers)
+    everything = ([manuscript] if manuscript is not None else []) + list(sources)
+    all_speakers = briefing_speakers(everything, speakers)
+    looked_up = manuscript is not None and bool(sources)
+    read = list(sources) if looked_up else everything
     if annotate is not None:
-        found = [annotate(src, all_speakers) for src in sources]
+        found = [annotate(src, all_speakers) for src in read]
     else:
-        found = (annotate_all or (lambda srcs, names: annotate_sources(srcs, names, nlp)))(
-            sources, all_speakers)
+        found = list((annotate_all or (lambda srcs, names: annotate_sources(srcs, names, nlp)))(read, all_speakers))
+    if looked_up:
+        table = name_table(found, all_speakers)
+        found = [match_known(manuscript, table) + tuple(speaker_turns(manuscript)), *found]
     raws = [replace(r, source=si) for si, items in enumerate(found) for r in items]
-    raws = link_abbreviations(raws, sources)
+    raws = link_abbreviations(raws, everything)
     raws = resolve_persons(raws, all_speakers)
-    return build_entities(raws, sources, person_display_names(raws))
+    return build_entities(raws, everything, person_display_names(raws))
 
 
 def extract_text(text: str, *, speakers: Sequence[str] = (), file: str = "text", nlp=None
@@ -223,5 +234,5 @@ def find_unattested(manuscript: Source, others: Sequence[Source],
     when omitted it is computed here.
     """
     if entities is None:
-        entities = extract_entities([manuscript, *others], speakers=speakers, nlp=nlp)
+        entities = extract_entities(others, manuscript=manuscript, speakers=speakers, nlp=nlp)
     return unattested(manuscript, others, entities)

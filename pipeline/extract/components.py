@@ -9,21 +9,13 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ..ingest.speakers import HONORIFICS, is_role_label
+from ..ingest.speakers import HONORIFICS, TITLES, is_role_label
 from .gazetteer import ACTOR, CHEMICAL, COUNTRY, IGNORE, REGION, load_gazetteer, slug
+from .known import caps_lines
 
 OUR_TYPES = {COUNTRY, REGION, ACTOR, CHEMICAL}
 PERSON = "PERSON"  # preset by the context rules; turned into ACTOR/person by the canonicaliser
 
-TITLES = {
-    "mr", "mr.", "ms", "ms.", "mrs", "mrs.", "dr", "dr.", "prof", "prof.", "professor", "sir",
-    "dame", "judge", "justice", "senator", "sen.", "rep.", "representative", "minister",
-    "president", "secretary", "gen.", "colonel", "col.", "captain", "capt.", "inspector",
-    "sergeant", "sgt.", "officer", "agent", "ambassador", "commissioner", "superintendent",
-    "madam", "mister", "miss", "lt.", "lieutenant", "detective", "premier", "governor",
-    "insp", "insp.", "det.", "supt.", "cst.", "const.", "constable", "cpl.", "corporal", "rev.",
-    "reverend", "hon.", "amb.", "cmdr.", "commander", "sheriff",
-}
 SPEECH_VERBS = {
     "said", "says", "say", "asked", "asks", "argued", "argues", "explained", "explains", "noted",
     "notes", "added", "adds", "told", "tells", "replied", "replies", "laughed", "thinks", "thought",
@@ -111,20 +103,6 @@ def make_gazetteer_ruler(nlp: Language, name: str) -> GazetteerRuler:
     return GazetteerRuler(nlp, name)
 
 
-_NON_LETTERS = re.compile(r"[^A-Za-zÀ-ÿ]+")
-
-
-def _caps_lines(text: str) -> list[tuple[int, int]]:
-    """Character ranges of ALL-CAPS lines (headings, slide titles), where NER guesses are noise."""
-    out, pos = [], 0
-    for line in text.split("\n"):
-        letters = _NON_LETTERS.sub("", line)
-        if len(letters) >= 4 and letters.isupper():
-            out.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return out
-
-
 def doc_text(doc: Doc) -> str:
     """The doc's text, joined once: Doc.text rebuilds it from every token on each call, which
     made the per-mention rules cost grow with the square of a segment's length."""
@@ -138,7 +116,7 @@ def in_caps_line(doc: Doc, start_char: int) -> bool:
     """Whether a character offset lies on an ALL-CAPS line of the doc (computed once per doc)."""
     lines = doc.user_data.get("caps_lines")
     if lines is None:
-        lines = doc.user_data["caps_lines"] = _caps_lines(doc_text(doc))
+        lines = doc.user_data["caps_lines"] = caps_lines(doc_text(doc))
     i = bisect.bisect_right(lines, (start_char, float("inf"))) - 1
     return i >= 0 and lines[i][0] <= start_char < lines[i][1]
 

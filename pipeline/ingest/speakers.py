@@ -13,6 +13,16 @@ HONORIFICS = frozenset(
     "president chair chairman chairwoman st madam staff cst const constable cpl corporal pc officer "
     "sheriff deputy chief agent special".split()
 )
+# Titles and ranks written before a name in running text (lower case, with and without the full stop).
+TITLES = frozenset({
+    "mr", "mr.", "ms", "ms.", "mrs", "mrs.", "dr", "dr.", "prof", "prof.", "professor", "sir",
+    "dame", "judge", "justice", "senator", "sen.", "rep.", "representative", "minister",
+    "president", "secretary", "gen.", "colonel", "col.", "captain", "capt.", "inspector",
+    "sergeant", "sgt.", "officer", "agent", "ambassador", "commissioner", "superintendent",
+    "madam", "mister", "miss", "lt.", "lieutenant", "detective", "premier", "governor",
+    "insp", "insp.", "det.", "supt.", "cst.", "const.", "constable", "cpl.", "corporal", "rev.",
+    "reverend", "hon.", "amb.", "cmdr.", "commander", "sheriff",
+})
 # Labels naming a role, not a person ("Moderator", "Audience member 3", "Presenter").
 MODERATOR_WORDS = r"moderator|chair|chairperson|host|facilitator|emcee|mc|convenor|organi[sz]er"
 PRESENTER_WORDS = r"speaker|presenter|lecturer|panelist|panellist|guest"
