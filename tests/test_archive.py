@@ -9,7 +9,7 @@ import pikepdf
 import pytest
 
 from archive_support import ROOTS, build_outputs, copy_root
-from pipeline.archive.embed import embedded_files, meta_record, pdf_metadata, read_meta
+from pipeline.archive.embed import embedded_files, max_file_bytes, meta_record, pdf_metadata, read_meta
 from pipeline.archive.xmp import extra_descriptions, splice_descriptions
 from pipeline.config import load_briefing, load_config
 
@@ -98,11 +98,26 @@ def test_splice_keeps_one_rdf_element_and_escapes_text():
         splice_descriptions(b"<x/>", extra)
 
 
+def test_a_source_over_the_size_limit_is_not_embedded(tmp_path, built):
+    """The readers refuse a file over max_file_mb, and the PDF does not carry it either (a cluster job never does)."""
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(built / "inputs" / SLUG, copy / SLUG)
+    briefing, config = load_briefing(copy / SLUG, load_config(built))
+    limit = max((copy / SLUG / name).stat().st_size for name in ("briefing.toml", "note.md"))
+    transcript = copy / SLUG / "transcript.vtt"
+    transcript.write_text(transcript.read_text(encoding="utf-8") + "\n" * (limit + 1), encoding="utf-8")
+    names = [f.name for f in embedded_files(briefing, tmp_path, limit)]
+    assert names == ["briefing.toml", "note.md"]
+
+
 def test_embedded_files_order_and_meta_record(built):
     config = load_config(built)
     briefing, config = load_briefing(built / "inputs" / SLUG, config)
     out = built / "outputs" / SLUG
-    assert [f.name for f in embedded_files(briefing, out)] == ["briefing.toml", "note.md", "transcript.vtt", "entities.json"]
+    assert [f.name for f in embedded_files(briefing, out, max_file_bytes(config))] == [
+        "briefing.toml", "note.md", "transcript.vtt", "entities.json"]
     meta = read_meta(out)
     assert meta == json.loads(json.dumps(meta_record(briefing, config, "final", out)))
     assert meta["status"] == "final" and meta["volume"] == 9 and meta["issue"] == 2

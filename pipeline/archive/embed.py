@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..boundary import inside, read_inside
+from ..boundary import check_size, inside, read_inside
 from ..compose import copyright_line, licence_sentence, note_subject
 from ..config import Config
 from ..errors import SourceError
@@ -42,10 +42,18 @@ def output_dir(config: Config, slug: str) -> Path:
     return config.root / config.outputs_dir / slug
 
 
-def embedded_files(briefing: Briefing, out_dir: Path, entities_pending: bool = False) -> list[EmbeddedFile]:
+def max_file_bytes(config: Config) -> int:
+    """The max_file_mb setting in bytes: the largest source a reader accepts, and that a PDF embeds."""
+    return int(config.max_file_mb * 1024 * 1024)
+
+
+def embedded_files(briefing: Briefing, out_dir: Path, max_bytes: int, entities_pending: bool = False) -> list[EmbeddedFile]:
     """The files to embed, in a fixed order: briefing.toml, manuscript, transcripts, then entities.json.
 
-    `entities_pending`: entities.json is about to be written (the build records its checksum first).
+    A source larger than `max_bytes` (the max_file_mb setting), which the readers refuse, is not
+    embedded either: the PDF stays within the limits, and a cluster job, which never carries such
+    a file, embeds the same files as a local build. `entities_pending`: entities.json is about to
+    be written (the build records its checksum first).
     """
     folder = briefing.folder
     files = [EmbeddedFile("briefing.toml", folder / "briefing.toml", "Source", "Briefing metadata (briefing.toml)")]
@@ -63,13 +71,17 @@ def embedded_files(briefing: Briefing, out_dir: Path, entities_pending: bool = F
         files.append(EmbeddedFile(ENTITIES_FILE, entities, "Data", ENTITIES_DESCRIPTION))
     # Only regular files inside the briefing folder travel in the PDF (a symlink out never does);
     # entities.json may be about to be written (the build records its checksum first).
-    return [f for f in files if (entities_pending and f.path == entities) or _embeddable(f.path, folder if f.relationship != "Data" else out_dir)]
+    return [f for f in files if (entities_pending and f.path == entities) or (
+        _embeddable(f.path, out_dir) if f.relationship == "Data" else _embeddable(f.path, folder, max_bytes))]
 
 
-def _embeddable(path: Path, folder: Path) -> bool:
-    """True when the file is a regular file inside `folder` (symlinks out, FIFOs and missing files are not)."""
+def _embeddable(path: Path, folder: Path, max_bytes: int | None = None) -> bool:
+    """True when the file is a regular file inside `folder` (symlinks out, FIFOs and missing files are not),
+    of at most `max_bytes` when given."""
     try:
         inside(path, folder)
+        if max_bytes is not None:
+            check_size(path, max_bytes)
     except SourceError:
         return False
     return True
@@ -104,7 +116,7 @@ def render_options(briefing: Briefing, config: Config, out_dir: Path | None = No
     from ..render import Attachment  # WeasyPrint is heavy: only when rendering
 
     out_dir = out_dir or output_dir(config, briefing.slug)
-    files = [f for f in embedded_files(briefing, out_dir) if entities_json is None or f.name != ENTITIES_FILE]
+    files = [f for f in embedded_files(briefing, out_dir, max_file_bytes(config)) if entities_json is None or f.name != ENTITIES_FILE]
     attachments = [
         Attachment(data=read_inside(f.path, briefing.folder if f.relationship == "Source" else out_dir), name=f.name, description=f.description, relationship=f.relationship)
         for f in files
@@ -154,7 +166,7 @@ def meta_record(briefing: Briefing, config: Config, status: str, out_dir: Path |
                 "relationship": f.relationship,
                 "sha256": outputs[f.name] if f.relationship == "Data" and f.name in outputs else sha256_file(f.path),
             }
-            for f in embedded_files(briefing, out_dir, ENTITIES_FILE in outputs)
+            for f in embedded_files(briefing, out_dir, max_file_bytes(config), ENTITIES_FILE in outputs)
         ],
     }
 
