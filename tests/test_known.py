@@ -133,3 +133,11 @@ def test_looking_up_imports_no_model():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_long_paragraph_dense_with_names_is_matched_whole():
+    """A manuscript paragraph at the word limit, every few words a name: every mention is found."""
+    text = "Dr. Ada Quill met the Bill team in Mexico and Canada. " * 2000
+    raws = match_known(manuscript(text), name_table([]))
+    assert sum(r.id == "MEX" for r in raws) == 2000 and sum(r.id == "person:ada-quill" for r in raws) == 2000
+    assert not any(r.text == "Bill" for r in raws)

@@ -114,18 +114,20 @@ def find_names(text: str, table: NameTable) -> list[tuple[int, int, str, str]]:
             start = word.start() - before
             if start >= 0 and text.startswith(form, start) and _bounded(text, start, start + len(form)):
                 found.append((start, start + len(form), *table.forms[form]))
-    caps = caps_lines(text)
+    in_caps = bytearray(len(text))  # 1 for each character on an ALL-CAPS line
+    for a, b in caps_lines(text):
+        in_caps[a:b] = b"\x01" * (b - a)
+    used = bytearray(len(text))  # 1 for each character a chosen name holds (linear, whatever the count of names)
     chosen: list[tuple[int, int, str, str]] = []
-    taken: list[tuple[int, int]] = []
     for start, end, kind, rid in sorted(set(found), key=lambda m: (m[0] - m[1], m[0])):
-        if any(a < end and start < b for a, b in taken):
+        if any(used[start:end]):
             continue
         name = text[start:end]
-        if name.isupper() and len(name) <= 3 and any(a <= start < b for a, b in caps):
+        if name.isupper() and len(name) <= 3 and in_caps[start]:
             continue  # "WHO" or "US" in a heading typed in capitals is a plain word
-        if rid.startswith("person:") and " " not in name and _ARTICLE_BEFORE.search(text, 0, start):
+        if rid.startswith("person:") and " " not in name and _ARTICLE_BEFORE.search(text, max(0, start - 8), start):
             continue  # "the Bill", "a Chair": one word after an article names no person
-        taken.append((start, end))
+        used[start:end] = b"\x01" * (end - start)
         chosen.append((start, end, kind, rid))
     return sorted(chosen)
 
@@ -133,6 +135,9 @@ def find_names(text: str, table: NameTable) -> list[tuple[int, int, str, str]]:
 def titled_persons(text: str, taken: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """(start, end) of the names after a title ("Dr. Jane Doe" -> "Jane Doe") that no known name covers."""
     out = []
+    used = bytearray(len(text))
+    for a, b in taken:
+        used[a:b] = b"\x01" * (b - a)
     for title in _TITLE.finditer(text):
         after = title.end()
         more = _MORE_TITLES.match(text, after)  # "Deputy Chief Insp. Daniel Roy": ranks in a row
@@ -149,8 +154,9 @@ def titled_persons(text: str, taken: Sequence[tuple[int, int]]) -> list[tuple[in
         start, end = name.start(1) + words[0].start(), name.start(1) + words[-1].end()
         if len(words) == 1 and title.group().rstrip(".").lower() not in _PERSONAL and _POST.match(text, end):
             continue  # "Minister Responsible for Trade": a post, not a name ("Dr. Brandt for help" is one)
-        if is_role_label(text[start:end]) or any(a < end and start < b for a, b in [*taken, *out]):
+        if is_role_label(text[start:end]) or any(used[start:end]):
             continue  # "Mr. Chair" addresses a role; a known name wins
+        used[start:end] = b"\x01" * (end - start)
         out.append((start, end))
     return out
 
