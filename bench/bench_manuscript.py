@@ -5,13 +5,17 @@ transcripts and slides) and, when ../shared is present, the five QMSum committee
 human summaries as the manuscript. For each pair it prints the manuscript's mentions that both ways
 find (same span; same span and id), those only the models find and those only the lookup finds, so
 that each difference can be read; then the time each way takes (the baseline: the models, as the
-build read manuscripts before). No gold: the models' reading is the reference, with its own errors.
+build read manuscripts before). No gold there: the models' reading is the reference, with its own
+errors. Last, the lower bound: the 38 texts of tests/gold/ read as manuscripts whose sources know
+none of their names (only the speakers and the curated lists), scored against the gold beside the
+models reading the same texts.
 
 Usage: python bench/bench_manuscript.py
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import tempfile
@@ -94,6 +98,42 @@ def main() -> None:
           f"and id ({share:.1%}), and {totals['lookup'] - totals['span']} they do not")
     print(f"time for the manuscripts' entities with the sources' mentions cached (CPU s, models loaded): "
           f"models {seconds['models']:.2f}, lookup {seconds['lookup']:.2f}")
+    gold_lower_bound()
+
+
+def gold_lower_bound() -> None:
+    """Exact-span P/R/F1 per type on tests/gold/, the lookup knowing no source's names against the models."""
+    from collections import Counter
+
+    from pipeline.extract import extract_entities
+    from pipeline.extract.known import match_known, name_table
+    from pipeline.models import Segment, Source
+
+    gold = [json.loads(line) for line in (REPO / "tests" / "gold" / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+    types = ("COUNTRY", "REGION", "ACTOR", "CHEMICAL")
+
+    def as_source(text: str) -> Source:
+        return Source(path="note.md", kind="manuscript", segments=(Segment(text=text, file="note.md"),))
+
+    def lookup(item) -> set:
+        return {(r.start, r.end, r.type) for r in match_known(as_source(item["text"]), name_table([], item["speakers"]))}
+
+    def models(item) -> set:
+        entities = extract_entities([as_source(item["text"])], speakers=item["speakers"])
+        return {(m.start_char, m.end_char, e.type) for e in entities for m in e.mentions if m.end_char > m.start_char}
+
+    for label, predict in (("lookup, no source's names", lookup), ("models                   ", models)):
+        tp, fp, fn = Counter(), Counter(), Counter()
+        for item in gold:
+            truth, found = {(m["start"], m["end"], m["type"]) for m in item["mentions"]}, predict(item)
+            for kind in types:
+                t, f = {x for x in truth if x[2] == kind}, {x for x in found if x[2] == kind}
+                tp[kind], fp[kind], fn[kind] = tp[kind] + len(t & f), fp[kind] + len(f - t), fn[kind] + len(t - f)
+        figures = []
+        for kind in types:
+            p, r = tp[kind] / max(1, tp[kind] + fp[kind]), tp[kind] / max(1, tp[kind] + fn[kind])
+            figures.append(f"{kind} P {p:.2f} R {r:.2f} F1 {2 * p * r / max(1e-9, p + r):.2f}")
+        print(f"gold, {len(gold)} texts, {label}: " + "   ".join(figures))
 
 
 if __name__ == "__main__":

@@ -57,10 +57,12 @@ def test_a_one_word_person_needs_a_known_full_name():
     assert named("the Okafor report", table) == []  # one word after an article is no person
 
 
-def test_speakers_are_known_in_full_and_by_surname():
-    table = name_table([], speakers=["Dr. Lena Varga"])
+def test_speakers_are_known_in_full_by_surname_and_inside_a_sentence_by_first_name():
+    table = name_table([], speakers=["Dr. Lena Varga", "Grant Ellis"])
     assert named("Lena Varga and Varga.", table) == [("Lena Varga", "ACTOR", "person:lena-varga"),
                                                     ("Varga", "ACTOR", "person:lena-varga")]
+    assert named("Thanks, Lena. Grant funding fell; as Grant said.", table) == [
+        ("Lena", "ACTOR", "person:lena-varga"), ("Grant", "ACTOR", "person:grant-ellis")]
 
 
 def test_capitals_in_a_heading_line_are_not_organisations():

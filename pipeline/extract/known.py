@@ -40,6 +40,7 @@ _POST = re.compile(r"[ \t]+(?:for|of|to)\b")
 _PERSONAL = frozenset("mr ms mrs dr prof professor sir dame miss mister madam".split())
 _ADDRESS = HONORIFICS | {t.rstrip(".") for t in TITLES}
 _ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an|this|that|The|A|An|This|That)[ \t]+$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)$")
 _CAPS_LINE_LETTERS = re.compile(r"[^A-Za-zÀ-ÿ]+")
 
 
@@ -50,6 +51,8 @@ class NameTable:
     forms: dict[str, tuple[str, str]]
     by_first_word: dict[str, tuple[tuple[int, str], ...]]
     """first word -> (characters before that word, form), longest form first."""
+    first_names: frozenset[str] = frozenset()
+    """Speakers' first names: a person only inside a sentence ("Thanks, Mei"; "Grant" may open one)."""
 
 
 def name_table(source_mentions: Iterable[Sequence[Raw]], speakers: Sequence[str] = ()) -> NameTable:
@@ -65,11 +68,15 @@ def name_table(source_mentions: Iterable[Sequence[Raw]], speakers: Sequence[str]
             text = r.text.strip()
             if len(text) >= 2 and any(c.isalpha() for c in text):
                 readings[text][(r.type, r.id)] += 1
+    first_names = set()
     for speaker in speakers:
         name = clean_name(speaker)
-        for form in {name, name.split()[-1]} if len(name.split()) >= 2 else {name}:
-            if len(form) > 2 and form[0].isupper():
+        parts = name.split()
+        for form in {name, parts[-1], parts[0]} if len(parts) >= 2 else {name}:
+            if len(form) > 2 and form[0].isupper() and form not in context:
                 readings[form][(ACTOR, "person:" + slug(name))] += 1
+        if len(parts) >= 2:
+            first_names.add(parts[0])
     # A one-word name reads as a person only as part of a full name the briefing knows: the models'
     # stray one-word persons ("what type of Bill") are not spread into the manuscript.
     name_words = {word for text, counts in readings.items() if " " in text
@@ -86,8 +93,9 @@ def name_table(source_mentions: Iterable[Sequence[Raw]], speakers: Sequence[str]
         first = _WORD.search(form)
         if first:
             index[first.group()].append((first.start(), form))
+    first_names -= {text for text, counts in readings.items() if sum(counts.values()) > 1}  # the sources use it alone too
     return NameTable(forms, {word: tuple(sorted(items, key=lambda item: (-len(item[1]), item[1])))
-                             for word, items in index.items()})
+                             for word, items in index.items()}, frozenset(first_names))
 
 
 def caps_lines(text: str) -> list[tuple[int, int]]:
@@ -127,6 +135,8 @@ def find_names(text: str, table: NameTable) -> list[tuple[int, int, str, str]]:
             continue  # "WHO" or "US" in a heading typed in capitals is a plain word
         if rid.startswith("person:") and " " not in name and _ARTICLE_BEFORE.search(text, max(0, start - 8), start):
             continue  # "the Bill", "a Chair": one word after an article names no person
+        if name in table.first_names and _SENTENCE_START.search(text, max(0, start - 4), start):
+            continue  # a speaker's first name opening a sentence may be a plain word ("Grant funding...")
         used[start:end] = b"\x01" * (end - start)
         chosen.append((start, end, kind, rid))
     return sorted(chosen)
