@@ -107,6 +107,11 @@ class Config:
         """The disclaimer with the organisation filled in."""
         return self.disclaimer.replace("{organisation}", self.organisation)
 
+    @property
+    def max_file_bytes(self) -> int:
+        """max_file_mb in bytes: the largest file a reader accepts, a cluster job carries and a PDF embeds."""
+        return int(self.max_file_mb * 1024 * 1024)
+
 
 def describe_settings() -> list[tuple[str, Any, str]]:
     """Every user setting as (name, default, one-line description), read from Config's field docstrings."""

@@ -173,7 +173,7 @@ def ship(job: Job, cache: Cache, parses_cached: Callable[[JobCache, Plan], tuple
         else:
             withheld.append(relative_name(spec.path, folder))
     files, refused = {}, {}
-    max_file = int(plan.config.max_file_mb * 1024 * 1024)
+    max_file = plan.config.max_file_bytes
     for path in dict.fromkeys(wanted):
         rel = relative_name(path, folder)
         try:

@@ -9,7 +9,7 @@ import pikepdf
 import pytest
 
 from archive_support import ROOTS, build_outputs, copy_root
-from pipeline.archive.embed import embedded_files, max_file_bytes, meta_record, pdf_metadata, read_meta
+from pipeline.archive.embed import embedded_files, meta_record, pdf_metadata, read_meta
 from pipeline.archive.xmp import extra_descriptions, splice_descriptions
 from pipeline.config import load_briefing, load_config
 
@@ -116,7 +116,7 @@ def test_embedded_files_order_and_meta_record(built):
     config = load_config(built)
     briefing, config = load_briefing(built / "inputs" / SLUG, config)
     out = built / "outputs" / SLUG
-    assert [f.name for f in embedded_files(briefing, out, max_file_bytes(config))] == [
+    assert [f.name for f in embedded_files(briefing, out, config.max_file_bytes)] == [
         "briefing.toml", "note.md", "transcript.vtt", "entities.json"]
     meta = read_meta(out)
     assert meta == json.loads(json.dumps(meta_record(briefing, config, "final", out)))

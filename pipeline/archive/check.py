@@ -14,7 +14,7 @@ from ..compose import copyright_line, licence_sentence
 from ..config import BRIEFING_FILE, Config, find_briefings, load_briefing
 from ..errors import ConfigError, PipelineError
 from ..models import Briefing
-from .embed import EmbeddedFile, embedded_files, max_file_bytes, output_dir, sha256_file
+from .embed import EmbeddedFile, embedded_files, output_dir, sha256_file
 
 LINK_SCHEMES = ("http", "https", "mailto")
 # PDF/A violations past this many are summarised, not listed: one broken construct repeats per page.
@@ -85,7 +85,7 @@ def check_briefing(folder: Path, config: Config) -> list[Finding]:
         slug=briefing.slug,
         root=config.root,
         expected_text=(licence_sentence(config), copyright_line(briefing)),
-        expected_attachments=embedded_files(briefing, pdf_path.parent, max_file_bytes(config)),
+        expected_attachments=embedded_files(briefing, pdf_path.parent, config.max_file_bytes),
         variant=config.pdf_variant,
     ) + _galley_findings(pdf_path.with_suffix(".html"), briefing.slug, config.root) + _jats_findings(briefing, config)
 

@@ -42,11 +42,6 @@ def output_dir(config: Config, slug: str) -> Path:
     return config.root / config.outputs_dir / slug
 
 
-def max_file_bytes(config: Config) -> int:
-    """The max_file_mb setting in bytes: the largest source a reader accepts, and that a PDF embeds."""
-    return int(config.max_file_mb * 1024 * 1024)
-
-
 def embedded_files(briefing: Briefing, out_dir: Path, max_bytes: int, entities_pending: bool = False) -> list[EmbeddedFile]:
     """The files to embed, in a fixed order: briefing.toml, manuscript, transcripts, then entities.json.
 
@@ -116,7 +111,7 @@ def render_options(briefing: Briefing, config: Config, out_dir: Path | None = No
     from ..render import Attachment  # WeasyPrint is heavy: only when rendering
 
     out_dir = out_dir or output_dir(config, briefing.slug)
-    files = [f for f in embedded_files(briefing, out_dir, max_file_bytes(config)) if entities_json is None or f.name != ENTITIES_FILE]
+    files = [f for f in embedded_files(briefing, out_dir, config.max_file_bytes) if entities_json is None or f.name != ENTITIES_FILE]
     attachments = [
         Attachment(data=read_inside(f.path, briefing.folder if f.relationship == "Source" else out_dir), name=f.name, description=f.description, relationship=f.relationship)
         for f in files
@@ -166,7 +161,7 @@ def meta_record(briefing: Briefing, config: Config, status: str, out_dir: Path |
                 "relationship": f.relationship,
                 "sha256": outputs[f.name] if f.relationship == "Data" and f.name in outputs else sha256_file(f.path),
             }
-            for f in embedded_files(briefing, out_dir, max_file_bytes(config), ENTITIES_FILE in outputs)
+            for f in embedded_files(briefing, out_dir, config.max_file_bytes, ENTITIES_FILE in outputs)
         ],
     }
 

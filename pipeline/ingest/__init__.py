@@ -144,7 +144,7 @@ def list_sources(briefing: Briefing) -> tuple[SourceSpec, ...]:
 
 def read_options(config: Config, password: str | None = None, folder: Path | None = None) -> ReadOptions:
     """The reader limits the config sets, and the briefing folder files must resolve inside."""
-    return ReadOptions(password, int(config.max_file_mb * 1024 * 1024), config.max_pages, folder=folder,
+    return ReadOptions(password, config.max_file_bytes, config.max_pages, folder=folder,
                        max_transcript_words=config.max_transcript_words,
                        max_manuscript_words=config.max_manuscript_words, max_list_depth=config.max_list_depth)
 
