@@ -57,7 +57,7 @@ class NameTable:
 
 def name_table(source_mentions: Iterable[Sequence[Raw]], speakers: Sequence[str] = ()) -> NameTable:
     """The names of the curated lists, overridden by how the briefing's sources read the same text,
-    and the speakers' names (in full, and the surname alone)."""
+    and the speakers' names (in full, by surname, and by first name inside a sentence)."""
     gaz = load_gazetteer()
     context = set(gaz.ambiguous) | CONTEXT_FORMS
     forms = {form: hit for form, hit in gaz.surfaces.items()
